@@ -1,0 +1,32 @@
+# Two commands for a new user: `make run` (set up, build the index if needed, start the app) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install index run test eval browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# torch first, pinned: pip takes the local CPU wheel; an unpinned torch pulls a multi-GB CUDA build
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(PY) -m rag build
+
+run: install
+	$(PY) -m rag ask "到2030年新材料产业营收目标是多少？"
+
+test: install
+	$(PY) -m pytest -q
+
+eval: install
+	$(PY) -m rag eval
+
+clean:
+	rm -rf data evals/out

@@ -1,0 +1,60 @@
+"""The assistant: loads the corpus, model and index once, then answers questions."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from .answer import AnswerComposer
+from .config import Settings
+from .embed import load_embedder
+from .index import SearchIndex, build_index, load_corpus, load_index
+from .query import analyze, clean_question
+from .retrieve import Retriever
+from .schema import Answer, Clause, Document
+from .tokenize import Tokenizer
+
+log = logging.getLogger(__name__)
+
+EMPTY_QUESTION = "请输入问题，例如：“到2030年新材料产业营收目标是多少？”"
+NOT_CHINESE = "请用中文提问：本助手依据规划的中文原文作答。"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, rebuild: bool = False):
+        self.settings = settings or Settings.from_env()
+        started = time.perf_counter()
+        self.documents: list[Document] = load_corpus(self.settings.corpus_dir)
+        self.tokenizer = Tokenizer(self.documents)
+        self.embedder = load_embedder(self.settings)
+        loader = build_index if rebuild else load_index
+        self.index: SearchIndex = loader(self.settings, self.embedder, self.tokenizer, self.documents)
+        self.retriever = Retriever(self.index, self.embedder, self.tokenizer)
+        self.composer = AnswerComposer(self.retriever.idf, self._children)
+        log.info("assistant ready in %.1fs", time.perf_counter() - started)
+
+    def _children(self, clause: Clause) -> list[Clause]:
+        return self.index.documents[clause.doc_id].children(clause.ref)
+
+    def ask(self, question: str) -> Answer:
+        text, notice = clean_question(question, self.settings.max_question_chars)
+        if not text:
+            return Answer(question or "", EMPTY_QUESTION, True, [], notice=notice)
+        query = analyze(text, self.tokenizer, notice)
+        hits = self.retriever.retrieve(query, k=max(self.settings.top_k, 8))
+        if not _CJK.search(text):
+            return self.composer.refuse(query, hits, NOT_CHINESE)
+        answer = self.composer.compose(query, hits)
+        if notice:
+            answer.text = f"{notice}\n{answer.text}"
+        return answer
+
+    def show(self, ref: str, doc_id: str | None = None) -> Clause | None:
+        for document in self.documents:
+            if doc_id in (None, document.doc_id):
+                clause = document.clause(ref.strip())
+                if clause:
+                    return clause
+        return None

@@ -1,0 +1,172 @@
+"""Domain objects passed between the steps of the pipeline. Defined once, imported everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    doc_id: str
+    title: str
+    issuer: str
+    doc_number: str  # 文号, e.g. 湘政发〔2026〕6号
+    date: str  # as written, e.g. 2026年6月2日
+    source: str  # file name inside the corpus folder
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One citable unit of a document: a numbered clause, the preamble, the notice, a table row."""
+
+    doc_id: str
+    ref: str  # stable reference: 二（三）5, 前言, 通知, 专栏·指标11
+    kind: str  # notice | preamble | clause | indicator | table_note
+    level: int  # depth in the outline: 1 for 一、, 2 for （一）, 3 for 1., 4 for （1）; 0 outside it
+    heading: str  # the clause's own title, e.g. 新材料产业 (may be empty)
+    title_path: tuple[str, ...]  # outline titles from the top down to this clause
+    text: str  # the whole clause as written (heading included)
+    parent: str | None = None  # ref of the enclosing clause
+    order: int = 0  # position in the document
+
+    @property
+    def title(self) -> str:
+        return " › ".join(self.title_path)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A row of a target table (专栏), with the table's notes applied."""
+
+    doc_id: str
+    ref: str  # 专栏·指标11
+    number: int
+    category: str
+    name: str
+    unit: str
+    base_raw: str  # cell as printed, e.g. 29.2*
+    target_raw: str  # cell as printed, e.g. ≥[3000]
+    base_value: str | None  # cleaned value, None where the table prints "/"
+    target_value: str
+    base_label: str  # column header, e.g. 基期值（2025年）
+    target_label: str
+    base_notes: tuple[str, ...] = ()
+    target_notes: tuple[str, ...] = ()
+    row_notes: tuple[str, ...] = ()  # note sentences that name this indicator
+
+    def describe(self) -> str:
+        """The row as one exact statement, the table's notes applied."""
+        base = "无基期值" if self.base_value is None else self.base_label + self._quantity(self.base_value, self.base_notes)
+        target = self.target_label + self._quantity(self.target_value, self.target_notes)
+        notes = "".join(f"（注：{note}）" for note in self.row_notes)
+        return f"{self.name}：{base}，{target}（单位：{self.unit}）{notes}"
+
+    def _quantity(self, value: str, notes: tuple[str, ...]) -> str:
+        unit = self.unit if any(ch.isdigit() for ch in value) else ""
+        return value + unit + "".join(f"（{note}）" for note in notes)
+
+
+@dataclass
+class Document:
+    meta: DocumentMeta
+    clauses: list[Clause]
+    indicators: list[Indicator] = field(default_factory=list)
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta.doc_id
+
+    def __post_init__(self) -> None:
+        self._by_ref = {c.ref: c for c in self.clauses}
+
+    def clause(self, ref: str) -> Clause | None:
+        return self._by_ref.get(ref)
+
+    def children(self, ref: str | None) -> list[Clause]:
+        return [c for c in self.clauses if c.parent == ref]
+
+    def indicator(self, number: int) -> Indicator | None:
+        return next((row for row in self.indicators if row.number == number), None)
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    ref: str
+    title: str
+    text: str  # the whole clause
+    score: float
+
+    def to_dict(self) -> dict:
+        return {"ref": self.ref, "title": self.title, "text": self.text, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of an answer and the clause it comes from."""
+
+    text: str
+    ref: str
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation]
+    statements: list[Statement] = field(default_factory=list)
+    notice: str = ""  # e.g. "问题过长，已截取前500字"
+
+    def to_dict(self) -> dict:
+        data = {
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+        }
+        if self.notice:
+            data["notice"] = self.notice
+        return data
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing a question asks about: the word as typed and the forms the plan may use for it."""
+
+    word: str
+    forms: tuple[str, ...]
+    generic: bool  # e.g. 2030年, 目标, 全省: says little about which clause is meant
+    known: bool = True  # some form of it occurs in the corpus
+    salient: bool = False  # a name-like noun: if the corpus never uses it, the plan does not cover it
+    qualifier: bool = False  # narrows the scope (全国, 湖北, 十四五, a city): a number must name it too
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question analysed: cleaned text, search terms, concepts, explicit references and intent."""
+
+    text: str
+    terms: tuple[str, ...]
+    concepts: tuple[Concept, ...]
+    clause_refs: tuple[str, ...] = ()  # reference patterns written in the question, e.g. （三）5
+    indicator_numbers: tuple[int, ...] = ()
+    wants_number: bool = False
+    wants_list: bool = False
+    quantities: tuple[str, ...] = ()  # numbers with units the question states (to check premises)
+    unanswerable: tuple[tuple[str, str], ...] = ()  # (what plans do not give, pattern an answer must match)
+    notice: str = ""
+
+    @property
+    def key_concepts(self) -> tuple[Concept, ...]:
+        return tuple(c for c in self.concepts if not c.generic)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A clause found for a query, with the evidence of why."""
+
+    clause: Clause
+    score: float  # fused rank score (higher is better)
+    dense: float  # best cosine similarity of its nodes
+    lexical: float  # best BM25 score of its nodes
+    route: str  # reference | indicator | hybrid

@@ -1,0 +1,136 @@
+"""Chinese tokenization: jieba with a user dictionary built from the corpus, plus a curated alias table.
+
+The user dictionary holds what the corpus itself names — headings, quoted terms (“专精特新”), indicator
+names' parts — and the places of the gazetteer. Aliases map colloquial forms (芯片, 规上, 新能源车) to the
+forms the plan uses; they are general, never written for one question.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+import jieba
+import jieba.posseg
+
+from .schema import Document
+
+log = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)
+
+TOKENIZER_VERSION = "1"
+_QUOTED = re.compile(r"“([^”]{2,12})”")
+_WORD = re.compile(r"[\w\u4e00-\u9fff%]", re.UNICODE)
+_SUFFIXES = ("产业", "制造业", "服务业", "地区")
+
+
+def _data_lines(name: str) -> list[list[str]]:
+    text = resources.files("rag.data").joinpath(name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def data_fingerprint() -> str:
+    """Changes whenever the dictionaries that shape tokens change, so the index is rebuilt."""
+    digest = hashlib.sha256(TOKENIZER_VERSION.encode())
+    for name in ("aliases.tsv", "stopwords.txt", "gazetteer.tsv"):
+        digest.update(resources.files("rag.data").joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    kind: str  # city | region
+    region: str
+    aliases: tuple[str, ...]
+
+
+def load_gazetteer() -> list[Place]:
+    places = []
+    for row in _data_lines("gazetteer.tsv"):
+        name, kind, region = row[0], row[1], row[2]
+        aliases = tuple(a for a in (row[3].split(",") if len(row) > 3 else []) if a)
+        places.append(Place(name, kind, region, aliases))
+    return places
+
+
+def load_aliases() -> dict[str, tuple[str, ...]]:
+    return {row[0]: tuple(row[1].split(",")) for row in _data_lines("aliases.tsv")}
+
+
+def load_stopwords() -> frozenset[str]:
+    return frozenset(row[0] for row in _data_lines("stopwords.txt"))
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters and digits to half-width), keeping Chinese punctuation as the plan writes it."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.replace("(", "（").replace(")", "）").replace(",", "，").replace("?", "？").replace(":", "：")
+
+
+class Tokenizer:
+    """Segments text into index terms; one instance per corpus."""
+
+    def __init__(self, documents: list[Document]):
+        self.aliases = load_aliases()
+        self.stopwords = load_stopwords()
+        self.places = load_gazetteer()
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for word in sorted(self._user_words(documents)):
+            self._jieba.add_word(word, freq=20000)
+        self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        self.corpus_text = normalize("\n".join(c.text for d in documents for c in d.clauses)).lower()
+
+    def _user_words(self, documents: list[Document]) -> set[str]:
+        words: set[str] = set()
+        for place in self.places:
+            words.update((place.name, place.region, *place.aliases))
+        for key, targets in self.aliases.items():
+            words.add(key)
+            words.update(t.strip("“”") for t in targets)
+        for document in documents:
+            for clause in document.clauses:
+                if 2 <= len(clause.heading) <= 12:
+                    words.add(clause.heading)
+                    for suffix in _SUFFIXES:
+                        if clause.heading.endswith(suffix) and len(clause.heading) - len(suffix) >= 2:
+                            words.add(clause.heading[: -len(suffix)])
+                words.update(_QUOTED.findall(clause.text))
+        return {w for w in words if len(w) >= 2 and not any(ch.isspace() for ch in w)}
+
+    def words(self, text: str) -> list[str]:
+        """Content words of a text in order (search-mode segmentation, stopwords and punctuation dropped)."""
+        return [
+            w
+            for w in self._jieba.cut_for_search(normalize(text).lower())
+            if w.strip() and _WORD.search(w) and w not in self.stopwords
+        ]
+
+    def parts_of_speech(self, text: str) -> dict[str, str]:
+        return {pair.word.lower(): pair.flag for pair in self._pos.cut(normalize(text))}
+
+    def in_corpus(self, form: str) -> bool:
+        return form.lower() in self.corpus_text
+
+    def expand(self, words: list[str], text: str) -> list[str]:
+        """Add the canonical forms of aliases and the region of each place the text names."""
+        extra: list[str] = []
+        lowered = normalize(text).lower()
+        for alias, targets in self.aliases.items():
+            if alias.lower() in lowered:
+                for target in targets:
+                    extra.extend(self.words(target))
+        for place in self.places:
+            if any(name in lowered for name in (place.name, *place.aliases)):
+                extra.extend(self.words(place.region))
+                if place.kind == "city":
+                    extra.append(place.name)
+        return words + [w for w in extra if w not in words]
+
+    def query_terms(self, text: str) -> list[str]:
+        return self.expand(self.words(text), text)
