@@ -20,10 +20,13 @@ index: install
 	$(PY) -m rag build
 
 run: install
-	$(PY) -m rag ask "到2030年新材料产业营收目标是多少？"
+	$(PY) app.py
 
 test: install
 	$(PY) -m pytest -q
+
+browser: install
+	$(PY) -m pytest -q -m browser
 
 eval: install
 	$(PY) -m rag eval

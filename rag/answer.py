@@ -14,24 +14,40 @@ from .index import split_sentences
 from .schema import Answer, Citation, Clause, Concept, Hit, Query, Statement
 from .tokenize import normalize
 
-MIN_COVERAGE = 0.34  # share of the question's key concepts a statement (with its clause titles) must cover
+MIN_COVERAGE = 0.4  # share of the question's concepts the cited clauses (with their titles) must cover
+MIN_CLAUSE_COVERAGE = 0.2  # ... and each cited clause at least this much
+UNKNOWN_WEIGHT = 0.5  # a noun the corpus never uses still counts (uncovered) at this share of its weight
 CONTEXT_WEIGHT = 0.7  # a concept found only in the clause's titles counts for this much
-KEEP_RATIO = 0.8  # further statements must score at least this share of the best one
-MAX_STATEMENTS = 4
+NEW_CONCEPT_SHARE = 0.2  # a further clause is cited when it covers this much that the others do not
+TIE_RATIO = 0.97  # ... or when it scores as well as the best (two industries with the same target)
+MAX_CLAUSES = 4
+SENTENCES_PER_CLAUSE = 2
 CANDIDATE_CLAUSES = 6
 _YEAR = re.compile(r"\d{4}年")
 _RATIO_BASE = re.compile(r"占[^，。；、]{1,24}?(?:比重|比例)")  # "A占B比重": the number is about A, not B
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    clause: Clause
+class _Sentence:
     text: str
-    score: float
+    covered: frozenset[str]  # words of the concepts it names (its clause's titles count too)
     coverage: float
-    subject_match: bool  # a key concept is the subject of the sentence's number, not its ratio base
+    has_quantity: bool
+    subject_match: bool  # a concept is the subject of the sentence's number, not its ratio base
     scope_match: bool  # the sentence itself names every scope the question sets (全国, a city, 十四五)
-    rank: int
+
+
+@dataclass(frozen=True)
+class _ClauseMatch:
+    clause: Clause
+    sentences: list[_Sentence]
+    covered: frozenset[str]
+    coverage: float
+    score: float
+
+    @property
+    def states_number(self) -> bool:
+        return any(s.has_quantity and s.subject_match and s.scope_match for s in self.sentences)
 
 
 def _quoted(words: list[str]) -> str:
@@ -44,6 +60,39 @@ def has_quantity(text: str) -> bool:
 
 def _matches(concept: Concept, text: str) -> bool:
     return any(form.lower() in text for form in concept.forms)
+
+
+def _weighted(covered, weights, total, titles, known, text=None) -> float:
+    """Share of the concepts' weight covered; one named only in the titles counts CONTEXT_WEIGHT."""
+    if not total:
+        return 1.0
+    weight = 0.0
+    for concept in known:
+        if concept.word in covered:
+            in_text = text is None or _matches(concept, text)
+            weight += weights[concept.word] * (1.0 if in_text else CONTEXT_WEIGHT)
+    return weight / total
+
+
+def _union_coverage(chosen: list[_ClauseMatch], weights: dict[str, float]) -> float:
+    total = sum(weights.values())
+    covered = frozenset().union(*(m.covered for m in chosen))
+    return sum(weights[w] for w in covered) / total if total else 1.0
+
+
+def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> list[_ClauseMatch]:
+    """The best clause, then those that add concepts the chosen ones miss, or tie with the best."""
+    total = sum(weights.values()) or 1.0
+    best = matches[0]
+    chosen, covered = [best], set(best.covered)
+    for match in matches[1:]:
+        new = sum(weights[w] for w in match.covered - covered) / total
+        if new >= NEW_CONCEPT_SHARE or match.score >= TIE_RATIO * best.score:
+            chosen.append(match)
+            covered |= match.covered
+        if len(chosen) == MAX_CLAUSES:
+            break
+    return chosen
 
 
 def _sentences(clause: Clause) -> list[str]:
@@ -74,68 +123,91 @@ class AnswerComposer:
         if hits and hits[0].route == "reference":
             return self._quote(query, hits)
         key = query.key_concepts or query.concepts
-        unknown = [c.word for c in key if not c.known and c.salient]
-        if unknown and (query.wants_number or query.unanswerable):
-            return self.refuse(query, hits, f"规划中没有关于{_quoted(unknown)}的内容。")
+        names = [c.word for c in key if not c.known and c.proper and (query.wants_number or query.unanswerable)]
+        scopes = [c.word for c in query.concepts if not c.known and c.qualifier]
+        if names or scopes:
+            return self.refuse(query, hits, f"规划中没有关于{_quoted(scopes + names)}的内容。")
         if query.wants_list:
             listed = self._outline_answer(query, hits, key)
             if listed:
                 return listed
         known = tuple(c for c in key if c.known)
-        usable = [c for c in self._candidates(query, hits[:CANDIDATE_CLAUSES], known) if c.coverage >= MIN_COVERAGE]
-        if query.wants_number:
-            usable = [c for c in usable if has_quantity(c.text) and c.subject_match and c.scope_match]
+        weights = self._weights(key)
+        matches = [m for m in self._matches(query, hits[:CANDIDATE_CLAUSES], known, weights)
+                   if m.coverage >= MIN_CLAUSE_COVERAGE]
         for reason, needed in query.unanswerable:
-            usable = [c for c in usable if re.search(needed, c.text)]
-            if not usable:
+            matches = [m for m in matches if any(re.search(needed, s.text) for s in m.sentences)]
+            if not matches:
                 return self.refuse(query, hits, f"规划未规定{reason}，请咨询主管部门。")
-        if not usable:
+        if query.wants_number:
+            matches.sort(key=lambda m: m.states_number, reverse=True)
+        chosen = _complementary(matches, weights) if matches else []
+        if query.wants_number and not any(m.states_number for m in chosen):
+            chosen = []
+        if not chosen or _union_coverage(chosen, weights) < MIN_COVERAGE:
             missing = [c.word for c in known if not any(_matches(c, self._context(h.clause)) for h in hits[:3])]
             subject = _quoted(missing or [c.word for c in key])
             reason = f"规划中未找到关于{subject}的具体数值" if query.wants_number else f"规划中未找到关于{subject}的内容"
             return self.refuse(query, hits, reason + "。")
-        best = usable[0].score
-        chosen = [c for c in usable if c.score >= KEEP_RATIO * best][:MAX_STATEMENTS]
-        statements = [Statement(_statement_text(c.clause, c.text), c.clause.ref) for c in chosen]
-        return self._answer(query, statements, [c.clause for c in chosen], hits)
+        statements = [Statement(_statement_text(m.clause, s.text), m.clause.ref)
+                      for m in chosen for s in self._best_sentences(query, m)]
+        return self._answer(query, statements, [m.clause for m in chosen], hits)
 
     # -- pieces ------------------------------------------------------------------------------
     @staticmethod
     def _context(clause: Clause) -> str:
         return normalize(clause.title + "\n" + clause.text).lower()
 
-    def _candidates(self, query: Query, hits: list[Hit], known: tuple[Concept, ...]) -> list[_Candidate]:
-        """Every sentence of the top clauses, scored by the question's known concepts it (or its titles) covers."""
-        weights = {c.word: self.idf(c.word) for c in known}
+    def _weights(self, key: tuple[Concept, ...]) -> dict[str, float]:
+        """Rarer words weigh more; a noun the corpus never uses weighs less but can never be covered."""
+        return {c.word: self.idf(c.word) * (1.0 if c.known else UNKNOWN_WEIGHT)
+                for c in key if c.known or c.salient}
+
+    def _matches(self, query: Query, hits: list[Hit], known: tuple[Concept, ...],
+                 weights: dict[str, float]) -> list[_ClauseMatch]:
+        """The top clauses with the concepts each covers; a number question needs a sentence stating it."""
         total = sum(weights.values())
         top = hits[0].score if hits else 1.0
-        qualifiers = [c for c in known if c.qualifier]
-        candidates = []
-        for rank, hit in enumerate(hits):
+        matches = []
+        for hit in hits:
             titles = normalize(hit.clause.title).lower()
-            for sentence in _sentences(hit.clause):
-                text = normalize(sentence).lower()
-                weight = 0.0
-                for concept in known:
-                    if _matches(concept, text):
-                        weight += weights[concept.word]
-                    elif _matches(concept, titles):
-                        weight += CONTEXT_WEIGHT * weights[concept.word]
-                coverage = weight / total if total else 1.0
-                subject_text = _RATIO_BASE.sub("占比重", titles + text)
-                subject = not known or any(_matches(c, subject_text) for c in known if not c.qualifier)
-                scope = all(_matches(c, text) for c in qualifiers)
-                score = coverage + 0.15 * hit.score / top + (0.1 if query.wants_number and has_quantity(text) else 0.0)
-                candidates.append(_Candidate(hit.clause, sentence, score, coverage, subject, scope, rank))
-        candidates.sort(key=lambda c: c.score, reverse=True)
-        return candidates
+            sentences = [self._sentence(s, titles, known, weights, total) for s in _sentences(hit.clause)]
+            covered = frozenset().union(*(s.covered for s in sentences))
+            coverage = _weighted(covered, weights, total, titles, known)
+            matches.append(_ClauseMatch(hit.clause, sentences, covered, coverage, coverage + 0.15 * hit.score / top))
+        matches.sort(key=lambda m: m.score, reverse=True)
+        return matches
+
+    @staticmethod
+    def _sentence(sentence: str, titles: str, known, weights, total) -> _Sentence:
+        text = normalize(sentence).lower()
+        covered = frozenset(c.word for c in known if _matches(c, text) or _matches(c, titles))
+        subject_text = _RATIO_BASE.sub("占比重", titles + text)
+        return _Sentence(
+            text=sentence,
+            covered=covered,
+            coverage=_weighted(covered, weights, total, titles, known, text),
+            has_quantity=has_quantity(text),
+            subject_match=not known or any(_matches(c, subject_text) for c in known if not c.qualifier),
+            scope_match=all(_matches(c, text) for c in known if c.qualifier),
+        )
+
+    @staticmethod
+    def _best_sentences(query: Query, match: _ClauseMatch) -> list[_Sentence]:
+        """The sentences that cover the most, in document order; a number question's number comes first."""
+        def stated(s: _Sentence) -> bool:
+            return s.has_quantity and s.subject_match and s.scope_match and (query.wants_number or query.mentions_target)
+
+        ranked = sorted(match.sentences, key=lambda s: (stated(s), s.coverage), reverse=True)
+        chosen = ranked[:SENTENCES_PER_CLAUSE]
+        return [s for s in match.sentences if s in chosen]
 
     def _outline_answer(self, query: Query, hits: list[Hit], key: tuple[Concept, ...]) -> Answer | None:
         """A 'which ones' question about a heading with items is answered by the items' titles."""
         for hit in hits[:3]:
             items = [c for c in self.children(hit.clause) if c.kind == "clause"]
             heading = normalize(hit.clause.heading).lower()
-            if items and key and all(_matches(c, heading) or c.generic for c in key[:1]):
+            if items and any(_matches(c, heading) for c in key if not c.generic):
                 listing = "；".join(c.title_path[-1] for c in items)
                 statement = Statement(f"{hit.clause.title_path[-1]}包括：{listing}。", hit.clause.ref)
                 return self._answer(query, [statement], [hit.clause], hits)

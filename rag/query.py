@@ -18,11 +18,13 @@ _CLAUSE_REF = re.compile(
 _PART_REF = re.compile(rf"第(?P<l1>[{CN_NUM}]+)部分")
 _INDICATOR_REF = re.compile(r"(?:指标|专栏)\s*第?\s*(?P<a>\d{1,2})\s*(?:项|个|号|条)?|第\s*(?P<b>\d{1,2})\s*(?:项|个|号)指标")
 _QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(?:亿元|万元|亿|万|家|个|%|％|倍)")
-_WANTS_NUMBER = re.compile(r"多少|几[家个成倍]|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
+_WANTS_NUMBER = re.compile(r"多少|(?<!哪)几[家个成倍]|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
+_MENTIONS_TARGET = re.compile(r"营收|收入|产值|目标|规模|多大|量级|盘子|达到")
 _WANTS_LIST = re.compile(r"哪些|哪几|包括|包含|有什么|都有|列举|列出|分别|几大|几个方面|什么产业|什么领域")
 
 
-_NAME_LIKE = {"n", "nz", "nt", "nr", "nrt", "ns", "eng", "vn", "j"}
+_PROPER_NOUN = {"nz", "nt", "nr", "nrt", "ns", "eng"}
+_NOUN = _PROPER_NOUN | {"n", "vn", "j"}
 
 
 def _data_rows(name: str) -> list[list[str]]:
@@ -68,7 +70,9 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
         indicator_numbers=tuple(int(m.group("a") or m.group("b")) for m in _INDICATOR_REF.finditer(normalized)),
         wants_number=bool(_WANTS_NUMBER.search(normalized) or _QUANTITY.search(normalized)),
         wants_list=bool(_WANTS_LIST.search(normalized)),
-        quantities=tuple(m.group(0).replace(" ", "") for m in _QUANTITY.finditer(normalized)),
+        mentions_target=bool(_MENTIONS_TARGET.search(normalized)),
+        quantities=tuple(m.group(0).replace(" ", "") for m in _QUANTITY.finditer(normalized))
+        + tuple(dict.fromkeys(re.findall(r"\d{4}年", normalized))),
         unanswerable=tuple((reason, needed) for pattern, reason, needed in unanswerable_kinds() if pattern.search(normalized)),
         notice=notice,
     )
@@ -100,7 +104,7 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concep
         for place in tokenizer.places:
             if word in (place.name, *place.aliases):
                 forms.extend((place.name, place.region))
-        is_generic = word in generic or word.isdigit() or (len(word) == 1 and len(forms) == 1)
+        is_generic = word in generic or any(ch.isdigit() for ch in word) or (len(word) == 1 and len(forms) == 1)
         qualifier = any(word.startswith(q) for q in scope_words) or word in cities
         concepts.append(
             Concept(
@@ -108,7 +112,8 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concep
                 tuple(dict.fromkeys(forms)),
                 is_generic,
                 known=any(tokenizer.in_corpus(f) for f in forms),
-                salient=len(word) >= 2 and tags.get(word, "n") in _NAME_LIKE,
+                salient=not is_generic and tags.get(word) in _NOUN and tokenizer.is_dictionary_word(word),
+                proper=tags.get(word) in _PROPER_NOUN,
                 qualifier=qualifier,
             )
         )

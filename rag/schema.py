@@ -137,7 +137,8 @@ class Concept:
     forms: tuple[str, ...]
     generic: bool  # e.g. 2030年, 目标, 全省: says little about which clause is meant
     known: bool = True  # some form of it occurs in the corpus
-    salient: bool = False  # a name-like noun: if the corpus never uses it, the plan does not cover it
+    salient: bool = False  # a real noun (not a fragment): an answer that misses it misses part of the question
+    proper: bool = False  # a name (place, organisation): if the corpus never uses it, the plan does not cover it
     qualifier: bool = False  # narrows the scope (全国, 湖北, 十四五, a city): a number must name it too
 
 
@@ -152,7 +153,8 @@ class Query:
     indicator_numbers: tuple[int, ...] = ()
     wants_number: bool = False
     wants_list: bool = False
-    quantities: tuple[str, ...] = ()  # numbers with units the question states (to check premises)
+    mentions_target: bool = False  # speaks of a target or size (营收, 目标, 规模): its number belongs in the answer
+    quantities: tuple[str, ...] = ()  # numbers with units and years the question states (to check premises)
     unanswerable: tuple[tuple[str, str], ...] = ()  # (what plans do not give, pattern an answer must match)
     notice: str = ""
 

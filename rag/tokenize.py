@@ -114,6 +114,10 @@ class Tokenizer:
     def parts_of_speech(self, text: str) -> dict[str, str]:
         return {pair.word.lower(): pair.flag for pair in self._pos.cut(normalize(text))}
 
+    def is_dictionary_word(self, word: str) -> bool:
+        """A word jieba's dictionary knows (not a fragment its HMM glued together from an unknown span)."""
+        return bool(self._jieba.FREQ.get(word))
+
     def in_corpus(self, form: str) -> bool:
         return form.lower() in self.corpus_text
 

@@ -1,0 +1,356 @@
+"""Chat logic of the app: follow-up questions completed from the previous one, answers as Markdown with
+clickable citations and collapsed evidence, the clause panel, the plan's outline and its target tables.
+
+Gradio-free: the app wires these functions to components. A citation is a Markdown link whose target is
+``#clause=<doc_id>/<ref>``; the page's script turns a click on such a link into a clause request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+from urllib.parse import quote, unquote
+
+from .feedback import FeedbackStore
+from .pipeline import EMPTY_QUESTION
+from .query import analyze
+from .schema import Answer, Citation, Clause, Document
+from .tokenize import Tokenizer, normalize
+
+log = logging.getLogger(__name__)
+
+CLAUSE_HREF = "#clause="
+INTERNAL_ERROR = "抱歉，系统内部出错，这个问题暂时没能回答（错误已记录）。请稍后重试，或换一种问法。"
+SHOWN_QUESTION_CHARS = 300  # a long paste is shortened in the chat; the answer says how it was cut
+
+# Asked of the plan by each kind of user; each must be answerable from the plan (tests check it).
+EXAMPLE_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "政府部门": (
+        "到2030年全省先进制造业占全部制造业比重要达到多少？",
+        "长株潭地区的产业发展方向是什么？",
+        "数字经济核心产业增加值占GDP比重目标是多少？",
+    ),
+    "企业": (
+        "专精特新企业有哪些培育支持？",
+        "新能源汽车产业的发展目标是什么？",
+        "如何推动绿色低碳转型？",
+    ),
+    "研究人员与公众": (
+        "未来产业包括哪些领域？",
+        "传统产业改造提升包括哪些产业？",
+        "“人工智能+先进制造”行动有哪些内容？",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and its answer in a conversation."""
+
+    question: str  # as typed
+    understood: str  # what was answered: a follow-up completed from the previous turn
+    answer: Answer
+    message_index: int  # position of the answer in the chat history
+    feedback_id: int | None = None
+
+
+# -- follow-up questions -----------------------------------------------------------------------
+_OPENER = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问|如果是|换成|换作)[，,\s]*")
+_ENDING = re.compile(r"(?:的情况|情况)?(?:呢|怎么样|又如何|如何)?[？?。！!\s]*$")
+_PRONOUN = re.compile(r"^(?:它们|它|这个|这些|该|其)(?![他它中余次实])")
+_QUESTION_WORD = re.compile(r"什么|多少|哪|几|怎么|怎样|如何|吗|是否|为何|为什么")
+_YEAR = re.compile(r"(\d{4})年?")
+_YEAR_IN_TEXT = re.compile(r"\d{4}年")
+MAX_FRAGMENT_CHARS = 12  # longer follow-ups say enough on their own
+
+
+def complete_follow_up(question: str, previous: str | None, tokenizer: Tokenizer) -> str:
+    """Read a short, elliptical follow-up in the context of the previous question.
+
+    The follow-up's fragment takes the place of the same kind of thing in the previous question: a year
+    replaces its year (“那2025年呢？”), a place its place, a new subject its subject. A follow-up that names
+    no subject of its own (“那目标呢？”, “它的基期值是多少？”) gets the previous question's subject.
+    Anything else is a new question and is returned unchanged.
+    """
+    text = normalize(question).strip()
+    if not previous or not text:
+        return question
+    previous = normalize(previous).strip()
+    opened = bool(_OPENER.match(text))
+    body = _OPENER.sub("", text)
+    fragment = _ENDING.sub("", body)
+    marked = opened or body.rstrip("？?。！! ").endswith("呢")
+    if not fragment or len(fragment) > MAX_FRAGMENT_CHARS:
+        return question
+
+    year = _YEAR.fullmatch(fragment)
+    if year:
+        return _put_year(previous, f"{year.group(1)}年")
+    place = _place_named(fragment, tokenizer)
+    if place == fragment:
+        return _put_place(previous, place, tokenizer)
+    subjects = _subjects(previous, tokenizer)
+    if _PRONOUN.match(body) and subjects:
+        return _PRONOUN.sub("".join(subjects), body, count=1)
+    if not marked:
+        return question
+    own = analyze(fragment, tokenizer).key_concepts
+    topics = [s for s in subjects if _place_named(s, tokenizer) != s]
+    if own and not _QUESTION_WORD.search(fragment) and topics and topics[0] in previous:
+        return previous.replace(topics[0], fragment, 1)
+    if not own and subjects:
+        return "".join(subjects) + fragment + "？"
+    return question
+
+
+def _put_year(previous: str, year: str) -> str:
+    if _YEAR_IN_TEXT.search(previous):
+        return _YEAR_IN_TEXT.sub(year, previous)
+    return f"{year}{previous}"
+
+
+def _place_named(text: str, tokenizer: Tokenizer) -> str | None:
+    names = [name for place in tokenizer.places for name in (place.name, *place.aliases) if name in text]
+    return max(names, key=len) if names else None
+
+
+def _put_place(previous: str, place: str, tokenizer: Tokenizer) -> str:
+    named = _place_named(previous, tokenizer)
+    return previous.replace(named, place, 1) if named else f"{place}{previous}"
+
+
+def _subjects(question: str, tokenizer: Tokenizer) -> list[str]:
+    """What the question is about: its key (non-generic) concepts, in the order they appear."""
+    return [c.word for c in analyze(question, tokenizer).key_concepts]
+
+
+# -- answering ---------------------------------------------------------------------------------
+def respond(assistant, message: str, history: list[dict], turns: list[Turn]) -> tuple[list[dict], list[Turn]]:
+    """Answer a chat message; returns the new history and turns. Errors become a message, never a traceback."""
+    history = list(history or [])
+    turns = list(turns or [])
+    question = (message or "").strip()
+    if not question:
+        history.append({"role": "assistant", "content": EMPTY_QUESTION})
+        return history, turns
+    history.append({"role": "user", "content": _shown_question(question)})
+    try:
+        previous = turns[-1].understood if turns else None
+        understood = complete_follow_up(question, previous, assistant.tokenizer)
+        answer = assistant.ask(understood)
+    except Exception:
+        log.exception("answering failed: %.200s", question)
+        history.append({"role": "assistant", "content": INTERNAL_ERROR})
+        return history, turns
+    shown_understood = understood if understood != question else None
+    history.append({"role": "assistant", "content": answer_markdown(answer, shown_understood)})
+    turns.append(Turn(question, understood, answer, len(history) - 1))
+    return history, turns
+
+
+def _shown_question(question: str) -> str:
+    if len(question) <= SHOWN_QUESTION_CHARS:
+        return escape_markdown(question)
+    return escape_markdown(question[:SHOWN_QUESTION_CHARS]) + f"……（共{len(question)}字）"
+
+
+# -- Markdown ----------------------------------------------------------------------------------
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#$])")
+
+
+def escape_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def clause_href(doc_id: str, ref: str) -> str:
+    return f"{CLAUSE_HREF}{quote(doc_id, safe='')}/{quote(ref, safe='')}"
+
+
+def clause_link(doc_id: str, ref: str, label: str | None = None) -> str:
+    return f"[{escape_markdown(label or f'【{ref}】')}]({clause_href(doc_id, ref)})"
+
+
+def parse_clause_request(value: str) -> tuple[str | None, str] | None:
+    """(doc_id, ref) from a clicked link's target, as the page's script sends it (``#clause=… <nonce>``)."""
+    target = (value or "").strip().split(" ")[0]
+    if not target.startswith(CLAUSE_HREF):
+        return None
+    doc_id, _, ref = target[len(CLAUSE_HREF) :].partition("/")
+    ref = unquote(ref).strip()
+    return (unquote(doc_id) or None, ref) if ref else None
+
+
+def answer_markdown(answer: Answer, understood: str | None = None) -> str:
+    """The answer with each 【ref】 as a link, the cited clauses listed, and the evidence collapsed."""
+    by_ref = {c.ref: c for c in answer.citations}
+    text = escape_markdown(answer.text)
+    for ref, citation in by_ref.items():
+        text = text.replace(escape_markdown(f"【{ref}】"), clause_link(citation.doc_id, ref))
+    parts = []
+    if understood:
+        parts.append(f"*结合上一问，理解为：{escape_markdown(understood)}*")
+    parts.append(text)
+    if answer.citations:
+        label = "相关条款（供参考）" if answer.refused else "引用条款"
+        links = "；".join(clause_link(c.doc_id, c.ref, f"【{c.ref}】{_short_title(c)}") for c in answer.citations)
+        parts.append(f"**{label}**：{links}")
+        parts.append(_evidence(answer))
+    return "\n\n".join(parts)
+
+
+def _short_title(citation: Citation) -> str:
+    return citation.title.split(" › ")[-1]
+
+
+def _evidence(answer: Answer) -> str:
+    """The cited clauses as written, the quoted sentences marked, inside a collapsed block."""
+    blocks = []
+    for citation in answer.citations:
+        quoted = [_quoted_sentence(s.text, citation) for s in answer.statements if s.ref == citation.ref]
+        body = escape_markdown(citation.text)
+        for sentence in filter(None, quoted):
+            body = body.replace(escape_markdown(sentence), f"<mark>{escape_markdown(sentence)}</mark>", 1)
+        lines = (line.replace("\t", " ").strip() for line in body.split("\n"))  # a tab would start a code block
+        quote_lines = "\n".join(f"> {line}" for line in lines if line)
+        heading = f"{clause_link(citation.doc_id, citation.ref)} {escape_markdown(citation.title)}"
+        blocks.append(f"{heading}\n\n{quote_lines}")
+    summary = f"原文依据（{len(answer.citations)}条，点击展开）"
+    return f"<details><summary>{summary}</summary>\n\n" + "\n\n".join(blocks) + "\n\n</details>"
+
+
+def _quoted_sentence(statement: str, citation: Citation) -> str | None:
+    """The part of the clause a statement quotes (statements may name the clause's subject first)."""
+    candidates = [statement]
+    if "：" in statement:
+        candidates.append(statement.split("：", 1)[1])
+    return next((c for c in candidates if c and c in citation.text), None)
+
+
+# -- clause viewer -----------------------------------------------------------------------------
+PANEL_PLACEHOLDER = "点击回答或目录中的条款编号（如【二（三）5】），在此查看条款全文及其在规划中的位置。"
+
+
+def clause_panel(assistant, request: str) -> str:
+    """The side panel for a clause request: the clause's whole text, its place in the outline, its neighbours."""
+    parsed = parse_clause_request(request)
+    if parsed is None:
+        return PANEL_PLACEHOLDER
+    doc_id, ref = parsed
+    try:
+        clause = assistant.show(ref, doc_id)
+        document = next((d for d in assistant.documents if clause and d.doc_id == clause.doc_id), None)
+    except Exception:
+        log.exception("showing clause %s failed", ref)
+        return f"抱歉，条款 {escape_markdown(ref)} 暂时无法显示（错误已记录）。"
+    if clause is None or document is None:
+        return f"规划中没有条款 {escape_markdown(ref)}。"
+    return clause_markdown(clause, document)
+
+
+def clause_markdown(clause: Clause, document: Document) -> str:
+    lines = [f"### 【{escape_markdown(clause.ref)}】{escape_markdown(clause.heading or clause.title)}"]
+    lines.append(f"**位置**：{escape_markdown(clause.title)}")
+    meta = document.meta
+    lines.append(f"**出处**：《{escape_markdown(meta.title)}》（{escape_markdown(meta.doc_number)}）")
+    # A table's cells are separated by tabs.
+    paragraphs = (" ｜ ".join(cell for cell in line.split("\t") if cell.strip()) for line in clause.text.split("\n"))
+    lines.append("\n\n".join(escape_markdown(p) for p in paragraphs if p))
+    parent = document.clause(clause.parent) if clause.parent else None
+    if parent:
+        lines.append(f"**上级条款**：{clause_link(document.doc_id, parent.ref, f'【{parent.ref}】{_label(parent)}')}")
+    children = document.children(clause.ref)
+    if children:
+        links = "；".join(clause_link(document.doc_id, c.ref, f"【{c.ref}】{_label(c)}") for c in children)
+        lines.append(f"**下级条款**：{links}")
+    return "\n\n".join(lines)
+
+
+def _label(clause: Clause) -> str:
+    if clause.kind in ("notice", "preamble"):
+        return clause.heading
+    return clause.title_path[-1] if clause.title_path else clause.heading
+
+
+def outline_markdown(document: Document) -> str:
+    """The whole outline (一、/（一）/1.) as nested links; indicator rows are left to the table."""
+    lines = [f"**《{escape_markdown(document.meta.title)}》**（{escape_markdown(document.meta.doc_number)}）", ""]
+    for clause in document.clauses:
+        if clause.kind == "indicator":
+            continue
+        depth = max(len(clause.title_path) - 1, 0)
+        lines.append("  " * depth + "- " + clause_link(document.doc_id, clause.ref, _label(clause)))
+    return "\n".join(lines)
+
+
+_TABLE_NOTE = re.compile(r"注[:：]")
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    notes: str
+
+
+def indicator_tables(document: Document) -> list[IndicatorTable]:
+    """Each target table (专栏) of the document: its rows as printed, and the table's notes."""
+    tables = []
+    for table in (c for c in document.clauses if c.kind == "table"):
+        refs = {c.ref for c in document.children(table.ref) if c.kind == "indicator"}
+        rows = [r for r in document.indicators if r.ref in refs]
+        if not rows:
+            continue
+        headers = ["类别", "序号", "指标名称", "单位", rows[0].base_label, rows[0].target_label, "说明"]
+        cells = [
+            [r.category, str(r.number), r.name, r.unit, r.base_raw, r.target_raw,
+             "；".join((*r.base_notes, *r.target_notes, *r.row_notes))]
+            for r in rows
+        ]
+        notes = "\n".join(line for line in table.text.split("\n") if _TABLE_NOTE.match(line))
+        tables.append(IndicatorTable(table.heading, headers, cells, notes))
+    return tables
+
+
+# -- feedback ----------------------------------------------------------------------------------
+def rate_answer(
+    store: FeedbackStore, turns: list[Turn], message_index: int, liked: bool | str
+) -> tuple[list[Turn], int | None, str]:
+    """Record 👍 (liked True) or 👎 (False) on an answer; anything else withdraws the rating.
+    Returns the turns, the feedback row to attach a comment to, and a line for the user."""
+    turns = list(turns or [])
+    position = next((i for i, t in enumerate(turns) if t.message_index == message_index), None)
+    if position is None:
+        return turns, None, "这条消息不是回答，无需评价。"
+    turn = turns[position]
+    try:
+        if liked is True or liked is False:
+            rating = "up" if liked else "down"
+            if turn.feedback_id is None:
+                row = store.record(turn.question, turn.understood, turn.answer, rating)
+            else:
+                row = store.rate(turn.feedback_id, rating)
+            turns[position] = replace(turn, feedback_id=row)
+            return turns, row, "已记录您的评价，谢谢！可在下方补充意见。"
+        if turn.feedback_id is not None:
+            store.delete(turn.feedback_id)
+            turns[position] = replace(turn, feedback_id=None)
+        return turns, None, "已撤销评价。"
+    except Exception:
+        log.exception("recording feedback failed")
+        return turns, None, "抱歉，评价未能保存（错误已记录），请稍后再试。"
+
+
+def comment_answer(store: FeedbackStore, feedback_id: int | None, comment: str) -> str:
+    comment = (comment or "").strip()
+    if feedback_id is None:
+        return "请先对某条回答点 👍 或 👎，再补充意见。"
+    if not comment:
+        return "意见为空，未提交。"
+    try:
+        store.comment(feedback_id, comment)
+    except Exception:
+        log.exception("saving a comment failed")
+        return "抱歉，意见未能保存（错误已记录），请稍后再试。"
+    return "意见已保存，谢谢！"

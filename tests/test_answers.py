@@ -1,0 +1,131 @@
+"""Answers on the real corpus: exact numbers with citations, honest refusals, bad input, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from rag.config import PROJECT_ROOT
+from rag.index import IndexUnavailable, chunk_text, load_index
+
+
+def _cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rag", *args], input=stdin, capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_revenue_target_is_exact_and_cited(assistant):
+    answer = assistant.ask("到2030年新材料产业营收目标是多少？")
+    assert not answer.refused
+    assert "7700亿元" in answer.text and "【二（三）5】" in answer.text
+    assert answer.citations[0].ref == "二（三）5"
+    assert answer.citations[0].text == assistant.show("二（三）5").text
+
+
+def test_figure_not_in_the_plan_is_refused(assistant):
+    answer = assistant.ask("规划里2030年全省GDP目标是多少")
+    assert answer.refused and answer.text.startswith("规划中")
+    assert answer.citations, "a refusal lists the nearest clauses"
+
+
+def test_indicator_answer_gives_base_target_and_unit(assistant):
+    answer = assistant.ask("小巨人企业目标多少家？")
+    assert "593家" in answer.text and "≥700家" in answer.text
+    assert "专栏·指标11" in [c.ref for c in answer.citations]
+
+
+def test_region_question_cites_the_regional_clause(assistant):
+    answer = assistant.ask("湘南地区要承接哪些产业？")
+    assert "新能源电力装备、有色金属、新材料" in answer.text
+    assert answer.citations[0].ref == "三（七）4"
+
+
+def test_explicit_references_go_straight_to_the_clause(assistant):
+    assert assistant.ask("（三）第5项讲的什么").citations[0].ref == "二（三）5"
+    assert assistant.ask("指标11是什么").citations[0].ref == "专栏·指标11"
+
+
+def test_list_question_about_a_section_lists_its_items(assistant):
+    answer = assistant.ask("改造提升传统产业包括哪些产业")
+    for industry in ("石化产业", "冶金产业", "有色金属产业", "建材产业", "食品产业", "轻工产业", "纺织产业"):
+        assert industry in answer.text
+
+
+def test_false_premise_is_corrected_with_the_plan_figure(assistant):
+    answer = assistant.ask("新材料产业目标是5000亿元对吧？")
+    assert not answer.refused and "7700亿元" in answer.text and "5000亿元" in answer.text.split("\n")[0]
+
+
+@pytest.mark.parametrize("question", ["湖北省的制造业增加值目标是多少", "专精特新企业能拿多少补贴", "省算力调度平台哪年建成"])
+def test_out_of_scope_questions_are_refused(assistant, question):
+    assert assistant.ask(question).refused
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "\x00\x07\x1b"])
+def test_empty_questions_get_a_prompt(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.refused and "请输入问题" in answer.text
+
+
+def test_huge_question_is_cut_with_a_notice(assistant):
+    answer = assistant.ask("新材料产业营收目标是多少？" * 1600)
+    assert "问题过长" in answer.text and answer.notice
+
+
+def test_english_question_gets_a_clear_message(assistant):
+    answer = assistant.ask("What is the revenue target for new materials?")
+    assert answer.refused and "请用中文提问" in answer.text
+
+
+def test_long_clause_is_split_at_sentence_ends_keeping_its_text(document):
+    text = document.clause("三（六）1").text
+    chunks = chunk_text(text, limit=120)
+    assert len(chunks) > 1 and "".join(chunks) == text.replace("\n", "")
+    assert all(chunk.endswith(("。", "；")) for chunk in chunks)
+
+
+def test_corrupt_index_is_rebuilt(assistant, tmp_path):
+    settings = replace(assistant.settings, data_dir=tmp_path)
+    shutil.copytree(assistant.settings.index_dir, settings.index_dir)
+    (settings.index_dir / "dense.faiss").write_bytes(b"not a faiss index")
+    index = load_index(settings, assistant.embedder, assistant.tokenizer, assistant.documents)
+    assert index.dense.ntotal == len(index.nodes) == assistant.index.dense.ntotal
+
+
+def test_unwritable_index_dir_is_reported_with_the_fix(assistant, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    settings = replace(assistant.settings, data_dir=blocker)
+    with pytest.raises(IndexUnavailable, match="python -m rag build"):
+        load_index(settings, assistant.embedder, assistant.tokenizer, assistant.documents)
+
+
+def test_cli_ask_json_and_show(assistant):
+    result = _cli("ask", "--json", "到2030年新材料产业营收目标是多少？")
+    data = json.loads(result.stdout)
+    assert data["refused"] is False and "7700亿元" in data["answer"]
+    assert data["citations"][0]["ref"] == "二（三）5" and {"ref", "title", "text", "score"} <= set(data["citations"][0])
+    shown = _cli("show", "二（三）5")
+    assert shown.returncode == 0 and "7700亿元" in shown.stdout
+    missing = _cli("show", "九（九）9")
+    assert missing.returncode == 1 and "没有条款" in missing.stderr
+
+
+def test_cli_batch_skips_malformed_lines(assistant):
+    lines = "\n".join([json.dumps({"id": "a", "question": "规划里2030年全省GDP目标是多少"}, ensure_ascii=False),
+                       "not json", json.dumps({"id": "b"}), json.dumps({"id": "c", "question": ""})])
+    result = _cli("batch", stdin=lines)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", "c"]
+    assert rows[0]["refused"] is True and "Traceback" not in result.stderr
+
+
+def test_cli_reports_a_missing_corpus(tmp_path):
+    result = _cli("ask", "新材料", env={"RAG_CORPUS_DIR": str(tmp_path)})
+    assert result.returncode == 2 and "没有 .txt 文件" in result.stderr and "Traceback" not in result.stderr
