@@ -258,6 +258,9 @@ def render_markdown(report: dict, questions: list[EvalQuestion]) -> str:
 
 
 def command(args, settings: Settings) -> int:
+    if args.llm and not settings.llm_enabled:
+        print("错误：--llm 需要先设置 RAG_LLM_BASE_URL 和 RAG_LLM_MODEL（见 README）")
+        return 2
     questions = Path(args.questions) if args.questions else DEFAULT_QUESTIONS
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     report = run(settings, questions, out_dir, llm=args.llm)
