@@ -226,7 +226,7 @@ class AnswerComposer:
         cited_text = normalize("".join(c.text for c in clauses))
         absent = [q for q in query.quantities if q not in cited_text]
         if absent:
-            lines.insert(0, f"注意：规划中没有“{'、'.join(absent)}”的说法，原文是：")
+            lines.insert(0, f"注意：所引规划条款中没有“{'、'.join(absent)}”这一说法，原文是：")
         return Answer(query.text, "\n".join(lines), False, citations, statements, query.notice)
 
     def refuse(self, query: Query, hits: list[Hit], reason: str) -> Answer:
