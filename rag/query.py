@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 
 from .parse import CN_NUM
 from .schema import Concept, Query
-from .tokenize import Tokenizer, normalize
+from .tokenize import Tokenizer, data_rows, normalize
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 # 二（三）5, 二（三）第5项, （三）第5项, （三）5
@@ -27,24 +26,19 @@ _PROPER_NOUN = {"nz", "nt", "nr", "nrt", "ns", "eng"}
 _NOUN = _PROPER_NOUN | {"n", "vn", "j"}
 
 
-def _data_rows(name: str) -> list[list[str]]:
-    text = resources.files("rag.data").joinpath(name).read_text(encoding="utf-8")
-    return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
 @lru_cache(maxsize=1)
 def generic_terms() -> frozenset[str]:
-    return frozenset(row[0].strip() for row in _data_rows("generic_terms.txt"))
+    return frozenset(row[0].strip() for row in data_rows("generic_terms.txt"))
 
 
 @lru_cache(maxsize=1)
 def qualifiers() -> frozenset[str]:
-    return frozenset(row[0].strip() for row in _data_rows("qualifiers.txt"))
+    return frozenset(row[0].strip() for row in data_rows("qualifiers.txt"))
 
 
 @lru_cache(maxsize=1)
 def unanswerable_kinds() -> tuple[tuple[re.Pattern, str, str], ...]:
-    return tuple((re.compile(row[0]), row[1], row[2]) for row in _data_rows("unanswerable.tsv"))
+    return tuple((re.compile(row[0]), row[1], row[2]) for row in data_rows("unanswerable.tsv"))
 
 
 def clean_question(raw: str, max_chars: int) -> tuple[str, str]:

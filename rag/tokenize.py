@@ -28,7 +28,7 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff%]", re.UNICODE)
 _SUFFIXES = ("产业", "制造业", "服务业", "地区")
 
 
-def _data_lines(name: str) -> list[list[str]]:
+def data_rows(name: str) -> list[list[str]]:
     text = resources.files("rag.data").joinpath(name).read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
@@ -51,7 +51,7 @@ class Place:
 
 def load_gazetteer() -> list[Place]:
     places = []
-    for row in _data_lines("gazetteer.tsv"):
+    for row in data_rows("gazetteer.tsv"):
         name, kind, region = row[0], row[1], row[2]
         aliases = tuple(a for a in (row[3].split(",") if len(row) > 3 else []) if a)
         places.append(Place(name, kind, region, aliases))
@@ -59,11 +59,11 @@ def load_gazetteer() -> list[Place]:
 
 
 def load_aliases() -> dict[str, tuple[str, ...]]:
-    return {row[0]: tuple(row[1].split(",")) for row in _data_lines("aliases.tsv")}
+    return {row[0]: tuple(row[1].split(",")) for row in data_rows("aliases.tsv")}
 
 
 def load_stopwords() -> frozenset[str]:
-    return frozenset(row[0] for row in _data_lines("stopwords.txt"))
+    return frozenset(row[0] for row in data_rows("stopwords.txt"))
 
 
 def normalize(text: str) -> str:
