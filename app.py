@@ -31,6 +31,7 @@ from rag.chat import (
 from rag.config import Settings
 from rag.feedback import FeedbackStore
 from rag.index import IndexUnavailable
+from rag.llm import GenerativeAnswerer
 from rag.server import SerializedAssistant, create_app, serve
 
 log = logging.getLogger("rag.app")
@@ -61,7 +62,7 @@ CLAUSE_LINK_SCRIPT = """
 """
 
 
-def chat_tab(assistant, feedback: FeedbackStore) -> None:
+def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None) -> None:
     turns = gr.State([])
     rated = gr.State(None)  # the feedback row a comment is attached to
     chatbot = gr.Chatbot(
@@ -89,11 +90,12 @@ def chat_tab(assistant, feedback: FeedbackStore) -> None:
         exported = gr.File(label="导出文件", visible=False, elem_id="feedback-file")
 
     def ask(message, history, state):
-        history, state = respond(assistant, message, history, state)
-        return "", history, state
+        for history, state in respond(assistant, message, history, state, answerer):
+            yield "", history, state
 
-    answering = dict(fn=ask, inputs=[question, chatbot, turns], outputs=[question, chatbot, turns],
-                     concurrency_limit=1, concurrency_id="assistant")
+    # The assistant answers one question at a time (SerializedAssistant); a model writing an answer does not
+    # hold it, so other questions go on meanwhile.
+    answering = dict(fn=ask, inputs=[question, chatbot, turns], outputs=[question, chatbot, turns])
     question.submit(**answering)
     send.click(**answering)
 
@@ -128,9 +130,9 @@ def browse_tab(assistant) -> None:
             gr.Markdown(table.notes)
 
 
-def build_ui(assistant, feedback: FeedbackStore) -> gr.Blocks:
+def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None) -> gr.Blocks:
     tabs = [
-        ("政策问答", partial(chat_tab, feedback=feedback)),
+        ("政策问答", partial(chat_tab, feedback=feedback, answerer=answerer)),
         ("浏览规划", browse_tab),
         ("企业政策匹配", measures_ui.render_tab),
         ("测验生成", quiz_ui.render_tab),
@@ -154,8 +156,9 @@ def build_ui(assistant, feedback: FeedbackStore) -> gr.Blocks:
     return ui
 
 
-def build_app(assistant, feedback: FeedbackStore) -> FastAPI:
-    return create_app(assistant, build_ui(assistant, feedback), css=CSS, js=CLAUSE_LINK_SCRIPT)
+def build_app(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None) -> FastAPI:
+    """The app; with an answerer (a configured LLM) the chat streams generated, verified answers."""
+    return create_app(assistant, build_ui(assistant, feedback, answerer), css=CSS, js=CLAUSE_LINK_SCRIPT)
 
 
 def main() -> int:
@@ -168,7 +171,10 @@ def main() -> int:
     except IndexUnavailable as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
-    app = build_app(assistant, FeedbackStore(settings.feedback_db))
+    answerer = GenerativeAnswerer(settings, assistant) if settings.llm_enabled else None
+    if answerer:
+        log.info("chat answers are written by %s at %s and verified", settings.llm_model, settings.llm_base_url)
+    app = build_app(assistant, FeedbackStore(settings.feedback_db), answerer)
     print(f"{TITLE}：http://{settings.host}:{settings.port}/   JSON 接口：POST /api/ask", flush=True)
     serve(app, settings)
     return 0

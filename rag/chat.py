@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
 from .feedback import FeedbackStore
 from .pipeline import EMPTY_QUESTION
 from .query import analyze
-from .schema import Answer, Citation, Clause, Document
+from .schema import Answer, Citation, Clause, Document, Generation
 from .tokenize import Tokenizer, normalize
 
 log = logging.getLogger(__name__)
@@ -126,27 +127,56 @@ def _subjects(question: str, tokenizer: Tokenizer) -> list[str]:
 
 
 # -- answering ---------------------------------------------------------------------------------
-def respond(assistant, message: str, history: list[dict], turns: list[Turn]) -> tuple[list[dict], list[Turn]]:
-    """Answer a chat message; returns the new history and turns. Errors become a message, never a traceback."""
+STREAMING_MARK = " ▍"  # after a partial answer while the model is still writing
+GENERATED_NOTE = "*本回答由大模型依据所引条款撰写，引用与数字均已与原文核对。*"
+
+
+def respond(
+    assistant, message: str, history: list[dict], turns: list[Turn], answerer=None
+) -> Iterator[tuple[list[dict], list[Turn]]]:
+    """Answer a chat message, yielding the history and turns each time the display changes: the verified
+    part of a generated answer as it grows (with an `answerer`, rag.llm.GenerativeAnswerer), then the final
+    answer. Without one the extractive answer is yielded once. Errors become a message, never a traceback."""
     history = list(history or [])
     turns = list(turns or [])
     question = (message or "").strip()
     if not question:
         history.append({"role": "assistant", "content": EMPTY_QUESTION})
-        return history, turns
+        yield history, turns
+        return
     history.append({"role": "user", "content": _shown_question(question)})
+    asked = len(history)
     try:
         previous = turns[-1].understood if turns else None
         understood = complete_follow_up(question, previous, assistant.tokenizer)
-        answer = assistant.ask(understood)
+        shown_understood = understood if understood != question else None
+        for item in _answers(assistant, answerer, understood):
+            if isinstance(item, str):
+                _put_reply(history, asked, escape_markdown(item) + STREAMING_MARK)
+                yield history, turns
+                continue
+            content = answer_markdown(item.answer, shown_understood)
+            if item.source == "llm":
+                content = f"{content}\n\n{GENERATED_NOTE}"
+            _put_reply(history, asked, content)
+            turns.append(Turn(question, understood, item.answer, asked))
     except Exception:
         log.exception("answering failed: %.200s", question)
-        history.append({"role": "assistant", "content": INTERNAL_ERROR})
-        return history, turns
-    shown_understood = understood if understood != question else None
-    history.append({"role": "assistant", "content": answer_markdown(answer, shown_understood)})
-    turns.append(Turn(question, understood, answer, len(history) - 1))
-    return history, turns
+        _put_reply(history, asked, INTERNAL_ERROR)
+    yield history, turns
+
+
+def _answers(assistant, answerer, question: str) -> Iterator[str | Generation]:
+    if answerer is not None and answerer.enabled:
+        yield from answerer.stream(question)
+    else:
+        yield Generation(assistant.ask(question), "extractive")
+
+
+def _put_reply(history: list[dict], position: int, content: str) -> None:
+    """Show `content` as the reply at `position` (the message after the question), replacing a partial one."""
+    del history[position:]
+    history.append({"role": "assistant", "content": content})
 
 
 def _shown_question(question: str) -> str:

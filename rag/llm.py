@@ -22,8 +22,8 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
 from .config import Settings
-from .query import analyze, clean_question
-from .schema import Answer, Citation, Clause, Hit, Statement
+from .query import clean_question
+from .schema import Answer, Citation, Clause, Generation, Hit, Statement
 
 log = logging.getLogger(__name__)
 
@@ -211,15 +211,6 @@ class _Timeout(Exception):
 
 
 @dataclass(frozen=True)
-class Generation:
-    """An answer and where it came from: "llm" (verified) or "extractive" (with the reason it fell back)."""
-
-    answer: Answer
-    source: str
-    reason: str = ""
-
-
-@dataclass(frozen=True)
 class _Prepared:
     question: str
     notice: str
@@ -255,12 +246,12 @@ class GenerativeAnswerer:
             return self._fallback(question, self._failure(error))
         return self._finish(question, prepared, raw)
 
-    def stream(self, question: str) -> Iterator[str | Answer]:
+    def stream(self, question: str) -> Iterator[str | Generation]:
         """Yield the answer's verified part as it grows (str, each a longer prefix of the final text), then
-        the final Answer: the verified model answer, or the extractive one with a notice."""
+        the final Generation: the verified model answer, or the extractive one with a notice."""
         prepared = self._prepare(question)
         if prepared is None:
-            yield self.assistant.ask(question)
+            yield Generation(self.assistant.ask(question), "extractive")
             return
         verifier = Verifier(prepared.clauses, prepared.question)
         deadline = time.monotonic() + self.settings.llm_timeout
@@ -281,11 +272,11 @@ class GenerativeAnswerer:
                     shown = text
                     yield shown
         except Exception as error:  # any failure of the endpoint or its output must end in the fallback
-            outcome = self._fallback(question, self._failure(error)).answer
+            outcome = self._fallback(question, self._failure(error))
         finally:
             if chunks is not None:
                 chunks.close()
-        yield outcome or self._finish(question, prepared, raw).answer
+        yield outcome or self._finish(question, prepared, raw)
 
     # -- pieces --------------------------------------------------------------------------------
     def _prepare(self, question: str) -> _Prepared | None:
@@ -294,15 +285,14 @@ class GenerativeAnswerer:
         text, notice = clean_question(question, self.settings.max_question_chars)
         if not text:
             return None
-        query = analyze(text, self.assistant.tokenizer, notice)
-        hits = self.assistant.retriever.retrieve(query, k=max(self.settings.top_k, 8))
+        _, hits = self.assistant.retrieve(text, notice)
         clauses = context_clauses(hits)
         return _Prepared(text, notice, hits, clauses, build_messages(text, clauses, self.document_title))
 
     def _finish(self, question: str, prepared: _Prepared, raw: str) -> Generation:
         verdict = Verifier(prepared.clauses, prepared.question).check(raw)
         if not verdict.ok:
-            return Generation(self._reject(question, verdict, raw), "extractive", verdict.reason)
+            return self._reject(question, verdict, raw)
         scores = {h.clause.ref: h.score for h in prepared.hits}
         shown = verdict.cited or tuple(h.clause for h in prepared.hits[:3])  # a refusal lists the nearest
         citations = [Citation(c.doc_id, c.ref, c.title, c.text, scores.get(c.ref, 0.0)) for c in shown]
@@ -310,9 +300,9 @@ class GenerativeAnswerer:
         answer = Answer(prepared.question, text, verdict.refused, citations, list(verdict.statements), prepared.notice)
         return Generation(answer, "llm")
 
-    def _reject(self, question: str, verdict: Verdict, raw: str) -> Answer:
+    def _reject(self, question: str, verdict: Verdict, raw: str) -> Generation:
         log.warning("LLM answer rejected (%s) for %r: %.300s", verdict.reason, question, raw)
-        return self._fallback(question, "大模型回答未通过核验：" + verdict.reason).answer
+        return self._fallback(question, "大模型回答未通过核验：" + verdict.reason)
 
     def _fallback(self, question: str, reason: str) -> Generation:
         answer = self.assistant.ask(question)

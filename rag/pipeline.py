@@ -12,7 +12,7 @@ from .embed import load_embedder
 from .index import SearchIndex, build_index, load_corpus, load_index
 from .query import analyze, clean_question
 from .retrieve import Retriever
-from .schema import Answer, Clause, Document
+from .schema import Answer, Clause, Document, Hit, Query
 from .tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,18 @@ class Assistant:
         text, notice = clean_question(question, self.settings.max_question_chars)
         if not text:
             return Answer(question or "", EMPTY_QUESTION, True, [], notice=notice)
-        query = analyze(text, self.tokenizer, notice)
-        hits = self.retriever.retrieve(query, k=max(self.settings.top_k, 8))
+        query, hits = self.retrieve(text, notice)
         if not _CJK.search(text):
             return self.composer.refuse(query, hits, NOT_CHINESE)
         answer = self.composer.compose(query, hits)
         if notice:
             answer.text = f"{notice}\n{answer.text}"
         return answer
+
+    def retrieve(self, text: str, notice: str = "") -> tuple[Query, list[Hit]]:
+        """A cleaned question analysed, and the clauses found for it, best first."""
+        query = analyze(text, self.tokenizer, notice)
+        return query, self.retriever.retrieve(query, k=max(self.settings.top_k, 8))
 
     def show(self, ref: str, doc_id: str | None = None) -> Clause | None:
         for document in self.documents:

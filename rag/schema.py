@@ -130,6 +130,16 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Generation:
+    """An answer and who wrote it: "extractive" (quoted from the plan) or "llm" (a model's answer that passed
+    verification). `reason` says why a generated answer fell back to the extractive one."""
+
+    answer: Answer
+    source: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Concept:
     """One thing a question asks about: the word as typed and the forms the plan may use for it."""
 

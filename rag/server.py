@@ -37,6 +37,10 @@ class SerializedAssistant:
         with self._lock:
             return self._assistant.ask(question)
 
+    def retrieve(self, text: str, notice: str = ""):
+        with self._lock:
+            return self._assistant.retrieve(text, notice)
+
     def __getattr__(self, name: str):
         if name.startswith("_"):  # not set yet (e.g. while copying): never recurse
             raise AttributeError(name)

@@ -59,6 +59,12 @@ def ask_json(url: str, question: str) -> tuple[int, dict]:
     return post_json(url, json.dumps({"question": question}, ensure_ascii=False).encode("utf-8"))
 
 
+def final(updates):
+    """The chat's last display for a message: what stays on screen."""
+    *_, last = updates
+    return last
+
+
 class BrokenAssistant:
     """Fails inside ask, as a bug in the core would."""
 
@@ -163,8 +169,8 @@ def test_first_question_has_no_context(assistant):
 
 
 def test_conversation_answers_the_follow_up_in_context(assistant):
-    history, turns = respond(assistant, "到2030年新材料产业营收目标是多少？", [], [])
-    history, turns = respond(assistant, "那2025年呢？", history, turns)
+    history, turns = final(respond(assistant, "到2030年新材料产业营收目标是多少？", [], []))
+    history, turns = final(respond(assistant, "那2025年呢？", history, turns))
     assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
     assert turns[1].understood == "到2025年新材料产业营收目标是多少？"
     assert turns[1].answer.question == turns[1].understood
@@ -181,21 +187,21 @@ def test_example_questions_are_answered_with_citations(assistant, audience):
 
 # -- bad input in the chat ---------------------------------------------------------------------
 def test_empty_input_gets_a_hint_and_no_turn(assistant):
-    history, turns = respond(assistant, "   ", [], [])
+    history, turns = final(respond(assistant, "   ", [], []))
     assert history == [{"role": "assistant", "content": EMPTY_QUESTION}] and turns == []
 
 
 def test_huge_paste_is_shortened_and_the_answer_says_so(assistant):
     question = "新材料产业" + "的发展" * 6665
     assert len(question) >= 20_000
-    history, turns = respond(assistant, question, [], [])
+    history, turns = final(respond(assistant, question, [], []))
     assert len(history[0]["content"]) < 400 and f"共{len(question)}字" in history[0]["content"]
     assert "问题过长" in history[1]["content"]
     assert len(turns) == 1
 
 
 def test_internal_error_becomes_a_clear_message(assistant):
-    history, turns = respond(BrokenAssistant(assistant), "到2030年新材料产业营收目标是多少？", [], [])
+    history, turns = final(respond(BrokenAssistant(assistant), "到2030年新材料产业营收目标是多少？", [], []))
     assert history[-1] == {"role": "assistant", "content": INTERNAL_ERROR}
     assert turns == []
     assert "Traceback" not in json.dumps(history, ensure_ascii=False)
@@ -244,7 +250,7 @@ def test_indicator_table_has_every_row_as_printed(document):
 # -- feedback ----------------------------------------------------------------------------------
 def test_feedback_survives_a_new_store_and_exports_as_csv(tmp_path, assistant, answered):
     path = tmp_path / "feedback.sqlite3"
-    _, turns = respond(assistant, "到2030年新材料产业营收目标是多少？", [], [])
+    _, turns = final(respond(assistant, "到2030年新材料产业营收目标是多少？", [], []))
     turns, row, note = rate_answer(FeedbackStore(path), turns, turns[0].message_index, False)
     assert row is not None and "已记录" in note
     assert "已保存" in comment_answer(FeedbackStore(path), row, "  希望同时给出2025年的数  ")
@@ -265,7 +271,7 @@ def test_feedback_survives_a_new_store_and_exports_as_csv(tmp_path, assistant, a
 
 def test_rating_again_updates_and_withdrawing_deletes(tmp_path, assistant):
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
-    _, turns = respond(assistant, "未来产业包括哪些领域？", [], [])
+    _, turns = final(respond(assistant, "未来产业包括哪些领域？", [], []))
     index = turns[0].message_index
     turns, first, _ = rate_answer(store, turns, index, True)
     turns, second, _ = rate_answer(store, turns, index, False)

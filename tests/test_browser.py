@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 
+from fake_openai import CHUNK_CHARS, FakeOpenAI, Reply
+from rag.chat import STREAMING_MARK
 from rag.feedback import FeedbackStore
+from rag.llm import GenerativeAnswerer
 from rag.server import SerializedAssistant, serving_in_background
 
 pytestmark = pytest.mark.browser
@@ -37,16 +41,15 @@ def feedback(tmp_path_factory) -> FeedbackStore:
     return FeedbackStore(tmp_path_factory.mktemp("browser") / "feedback.sqlite3")
 
 
-@pytest.fixture(scope="module")
-def app_url(assistant, feedback):
+def app_serving(assistant, feedback, answerer=None):
     from app import build_app  # the app module at the repository root
 
-    with serving_in_background(build_app(SerializedAssistant(assistant), feedback), "127.0.0.1", free_port()) as url:
-        yield url
+    app = build_app(SerializedAssistant(assistant), feedback, answerer)
+    return serving_in_background(app, "127.0.0.1", free_port())
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
@@ -54,11 +57,23 @@ def page(app_url):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        page.goto(app_url)
-        page.wait_for_selector("#question textarea")
-        yield page
+        yield browser
         browser.close()
+
+
+def open_page(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, assistant, feedback):
+    with app_serving(assistant, feedback) as url:
+        page = open_page(browser, url)
+        yield page
+        page.close()
 
 
 def ask(page, question: str) -> float:
@@ -155,3 +170,49 @@ def test_browse_outline_and_indicator_table(page, document):
         timeout=ANSWER_TIMEOUT_MS,
     )
     page.screenshot(path=str(ARTIFACTS / "browse.png"), full_page=True)
+
+
+# -- with a model (the fake OpenAI-compatible server of tests/fake_openai.py) ----------------------
+LLM_TIMEOUT = 4.0
+
+
+@pytest.fixture(scope="module")
+def model():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def llm_page(browser, settings, assistant, feedback, model):
+    configured = replace(settings, llm_base_url=model.base_url, llm_model="fake-model", llm_timeout=LLM_TIMEOUT)
+    with app_serving(assistant, feedback, GenerativeAnswerer(configured, assistant)) as url:
+        page = open_page(browser, url)
+        yield page
+        page.close()
+
+
+def wait_for_reply(page, text: str) -> str:
+    script = f"text => [...document.querySelectorAll('{BOT}')].some(e => e.innerText.includes(text))"
+    page.wait_for_function(script, arg=text, timeout=ANSWER_TIMEOUT_MS)
+    return page.locator(BOT).last.inner_text()
+
+
+def test_generated_answer_streams_in_and_is_checked(llm_page, model, assistant):
+    question = "到2030年新材料产业营收目标是多少？"
+    quoted = assistant.ask(question).statements[0]  # a true sentence of a retrieved clause, as a model would write
+    statement = f"{quoted.text}【{quoted.ref}】"
+
+    model.script(Reply(statement))
+    ask(llm_page, question)
+    shown = wait_for_reply(llm_page, "本回答由大模型")
+    assert quoted.text[:10] in shown and STREAMING_MARK.strip() not in shown
+
+    # the model stalls after one statement: it stays on screen, marked unfinished, until the timeout
+    model.script(Reply(f"{statement}\n{statement}", stall_after=len(statement) // CHUNK_CHARS + 2))
+    llm_page.fill("#question textarea", question)
+    llm_page.click("#send")
+    partial = wait_for_reply(llm_page, STREAMING_MARK.strip())
+    assert quoted.text[:10] in partial
+    final = wait_for_reply(llm_page, "已改用原文摘录")
+    assert "超时" in final and STREAMING_MARK.strip() not in final
+    llm_page.screenshot(path=str(ARTIFACTS / "llm.png"), full_page=True)

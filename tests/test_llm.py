@@ -13,10 +13,10 @@ from dataclasses import replace
 import pytest
 
 from fake_openai import CHUNK_CHARS, FakeOpenAI, Reply
+from rag.chat import GENERATED_NOTE, STREAMING_MARK, answer_markdown, clause_link, escape_markdown, respond
 from rag.index import split_sentences
 from rag.llm import REFUSAL, GenerativeAnswerer, Verifier, context_clauses, quantities, quantity_occurs
-from rag.query import analyze
-from rag.schema import Answer
+from rag.schema import Answer, Generation
 
 TIMEOUT = 1.5
 CLAUSE_BLOCK = re.compile(r"【(?P<ref>[^】\n]+)】[^\n]*\n(?P<text>.*?)(?=\n\n【|\n\n问题：)", re.S)
@@ -113,9 +113,10 @@ def run(answerer: GenerativeAnswerer, question: str, mode: str) -> tuple[Answer,
     if mode == "answer":
         return answerer.answer(question), []
     items = list(answerer.stream(question))
-    assert isinstance(items[-1], Answer)
+    final = items[-1]
+    assert isinstance(final, Generation) and final.source == ("extractive" if final.reason else "llm")
     assert all(isinstance(item, str) for item in items[:-1])
-    return items[-1], items[:-1]
+    return final.answer, items[:-1]
 
 
 def assert_fallback(answer: Answer, assistant, question: str, *phrases: str) -> None:
@@ -152,7 +153,7 @@ def test_request_carries_the_retrieved_clauses_and_rules(answerer, server, assis
     answerer.answer(question)
     body = server.requests[0]
     assert body["model"] == "fake-model" and not body.get("stream")
-    hits = assistant.retriever.retrieve(analyze(question, assistant.tokenizer), k=max(answerer.settings.top_k, 8))
+    _, hits = assistant.retrieve(question)
     assert [ref for ref, _ in prompt_clauses(body)] == [c.ref for c in context_clauses(hits)]
     assert question in body["messages"][-1]["content"]
     assert REFUSAL in body["messages"][0]["content"]
@@ -254,7 +255,7 @@ def test_without_configuration_the_extractive_answer_is_unchanged(settings, assi
     assert not plain.enabled
     expected = assistant.ask(question).to_dict()
     assert plain.answer(question).to_dict() == expected
-    assert [item.to_dict() for item in plain.stream(question)] == [expected]
+    assert [(item.answer.to_dict(), item.source) for item in plain.stream(question)] == [(expected, "extractive")]
 
 
 def test_empty_question_gets_the_usual_prompt_without_a_request(answerer, server, assistant):
@@ -314,3 +315,46 @@ def test_refusal_may_repeat_the_questions_number_but_not_invent_one(measured_cla
     refusal = verifier.check(f"{REFUSAL}。规划中没有12345亿元的说法。")
     assert refusal.ok and refusal.refused
     assert not verifier.check(f"{REFUSAL}。但预计会达到54321亿元。").ok
+
+
+# -- in the chat -------------------------------------------------------------------------------
+
+
+def chat(assistant, answerer, question: str) -> tuple[list[str], list[dict], list]:
+    """Each reply the chat displayed while answering, then the final history and turns."""
+    shown, history, turns = [], [], []
+    for history, turns in respond(assistant, question, [], [], answerer):
+        assert history[0]["role"] == "user" and len(history) <= 2
+        shown.append(history[-1]["content"])
+    return shown, history, turns
+
+
+def test_chat_streams_verified_statements_then_the_linked_answer(answerer, server, assistant, question):
+    server.script(Reply(cited_answer))
+    shown, history, turns = chat(assistant, answerer, question)
+    expected = cited_answer(server.requests[0])
+    *partials, last = shown
+    assert partials and all(p.endswith(STREAMING_MARK) for p in partials)
+    assert escape_markdown(expected.split("\n")[0]) in partials[-1]
+    assert last == f"{answer_markdown(turns[0].answer)}\n\n{GENERATED_NOTE}"
+    assert turns[0].answer.text == expected and turns[0].message_index == 1
+    for citation in turns[0].answer.citations:
+        assert clause_link(citation.doc_id, citation.ref) in last
+
+
+def test_chat_never_shows_a_rejected_statement(answerer, server, assistant, question):
+    server.script(Reply(fabricated_answer))
+    shown, _, turns = chat(assistant, answerer, question)
+    _, wrong = fabricated_quantity(server.requests[0])
+    assert not any(wrong in text for text in shown[:-1])
+    assert shown[-1] == answer_markdown(turns[0].answer) and GENERATED_NOTE not in shown[-1]
+    assert "未通过核验" in shown[-1] and "已改用原文摘录" in shown[-1]
+    assert turns[0].answer.citations == assistant.ask(question).citations
+
+
+@pytest.mark.parametrize("reply", [Reply(status=503), Reply(raw_body="garbage"), Reply(cited_answer, delay=TIMEOUT * 10)])
+def test_chat_shows_the_extractive_answer_when_the_endpoint_fails(answerer, server, assistant, question, reply):
+    server.script(reply)
+    shown, history, turns = chat(assistant, answerer, question)
+    assert len(shown) == 1 and "已改用原文摘录" in shown[0] and "Traceback" not in shown[0]
+    assert turns[0].answer.text.endswith(assistant.ask(question).text)
