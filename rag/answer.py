@@ -18,6 +18,7 @@ MIN_COVERAGE = 0.4  # share of the question's concepts the cited clauses (with t
 MIN_CLAUSE_COVERAGE = 0.2  # ... and each cited clause at least this much
 UNKNOWN_WEIGHT = 0.5  # a noun the corpus never uses still counts (uncovered) at this share of its weight
 CONTEXT_WEIGHT = 0.7  # a concept found only in the clause's titles counts for this much
+BROADER_WEIGHT = 0.6  # ... and one found only as what contains it (a city's region) for this much
 NEW_CONCEPT_SHARE = 0.2  # a further clause is cited when it covers this much that the others do not
 TIE_RATIO = 0.97  # ... or when it scores as well as the best (two industries with the same target)
 MAX_CLAUSES = 4
@@ -36,6 +37,10 @@ class _Sentence:
     subject_match: bool  # a concept is the subject of the sentence's number, not its ratio base
     scope_match: bool  # the sentence itself names every scope the question sets (全国, a city, 十四五)
 
+    @property
+    def states_number(self) -> bool:
+        return self.has_quantity and self.subject_match and self.scope_match
+
 
 @dataclass(frozen=True)
 class _ClauseMatch:
@@ -47,7 +52,14 @@ class _ClauseMatch:
 
     @property
     def states_number(self) -> bool:
-        return any(s.has_quantity and s.subject_match and s.scope_match for s in self.sentences)
+        return any(s.states_number for s in self.sentences)
+
+    @property
+    def states_whole_number(self) -> bool:
+        """An item of the outline (an industry) that names what the question asks about only as a part of
+        itself (酒饮料精制茶 in 食品产业): its numbers are the whole item's, which the answer must say."""
+        return _is_item(self.clause) and bool(self.covered) and any(
+            s.has_quantity and s.scope_match for s in self.sentences)
 
 
 def _quoted(words: list[str]) -> str:
@@ -58,19 +70,23 @@ def has_quantity(text: str) -> bool:
     return bool(re.search(r"\d", _YEAR.sub("", text)))
 
 
-def _matches(concept: Concept, text: str) -> bool:
-    return any(form.lower() in text for form in concept.forms)
+def _matches(concept: Concept, text: str, broader: bool = True) -> bool:
+    forms = (*concept.forms, *concept.broader) if broader else concept.forms
+    return any(form.lower() in text for form in forms)
 
 
-def _weighted(covered, weights, total, titles, known, text=None) -> float:
-    """Share of the concepts' weight covered; one named only in the titles counts CONTEXT_WEIGHT."""
+def _weighted(covered, weights, total, titles, known, text=None, body="") -> float:
+    """Share of the concepts' weight covered; one named only in the titles counts CONTEXT_WEIGHT, one named
+    only by what contains it BROADER_WEIGHT. `text` is a sentence; without one, `body` is the whole clause."""
     if not total:
         return 1.0
     weight = 0.0
     for concept in known:
         if concept.word in covered:
             in_text = text is None or _matches(concept, text)
-            weight += weights[concept.word] * (1.0 if in_text else CONTEXT_WEIGHT)
+            itself = _matches(concept, f"{titles}\n{text or body}", broader=False)
+            share = (1.0 if in_text else CONTEXT_WEIGHT) * (1.0 if itself else BROADER_WEIGHT)
+            weight += weights[concept.word] * share
     return weight / total
 
 
@@ -105,9 +121,14 @@ def _sentences(clause: Clause) -> list[str]:
     return result
 
 
+def _is_item(clause: Clause) -> bool:
+    """A numbered item with a subject of its own (5.食品产业): its sentences speak of that subject."""
+    return clause.kind == "clause" and clause.level >= 3 and bool(clause.heading)
+
+
 def _statement_text(clause: Clause, sentence: str) -> str:
     """Name the clause's subject when the sentence does not (到2030年，力争营收… → 新材料产业：到2030年…)."""
-    if clause.kind == "clause" and clause.level >= 3 and clause.heading and clause.heading not in sentence:
+    if _is_item(clause) and clause.heading not in sentence:
         return f"{clause.heading}：{sentence}"
     return sentence
 
@@ -140,18 +161,24 @@ class AnswerComposer:
             if not matches:
                 return self.refuse(query, hits, f"规划未规定{reason}，请咨询主管部门。")
         if query.wants_number:
-            matches.sort(key=lambda m: m.states_number, reverse=True)
+            matches.sort(key=lambda m: 2 if m.states_number else int(m.states_whole_number), reverse=True)
         chosen = _complementary(matches, weights) if matches else []
+        lead = ""
         if query.wants_number and not any(m.states_number for m in chosen):
-            chosen = []
+            chosen = [m for m in chosen[:1] if m.states_whole_number]
+            if chosen:
+                titles = normalize(chosen[0].clause.title).lower()
+                parts = [c.word for c in known if not c.qualifier and not _matches(c, titles)]
+                lead = (f"规划没有单列{_quoted(parts or [c.word for c in known])}的数值，"
+                        f"以下是其所在条款“{chosen[0].clause.heading}”的整体目标：")
         if not chosen or _union_coverage(chosen, weights) < MIN_COVERAGE:
             missing = [c.word for c in known if not any(_matches(c, self._context(h.clause)) for h in hits[:3])]
             subject = _quoted(missing or [c.word for c in key])
             reason = f"规划中未找到关于{subject}的具体数值" if query.wants_number else f"规划中未找到关于{subject}的内容"
             return self.refuse(query, hits, reason + "。")
         statements = [Statement(_statement_text(m.clause, s.text), m.clause.ref)
-                      for m in chosen for s in self._best_sentences(query, m)]
-        return self._answer(query, statements, [m.clause for m in chosen], hits)
+                      for m in chosen for s in self._best_sentences(query, m, whole=bool(lead))]
+        return self._answer(query, statements, [m.clause for m in chosen], hits, lead)
 
     # -- pieces ------------------------------------------------------------------------------
     @staticmethod
@@ -173,7 +200,7 @@ class AnswerComposer:
             titles = normalize(hit.clause.title).lower()
             sentences = [self._sentence(s, titles, known, weights, total) for s in _sentences(hit.clause)]
             covered = frozenset().union(*(s.covered for s in sentences))
-            coverage = _weighted(covered, weights, total, titles, known)
+            coverage = _weighted(covered, weights, total, titles, known, body=normalize(hit.clause.text).lower())
             matches.append(_ClauseMatch(hit.clause, sentences, covered, coverage, coverage + 0.15 * hit.score / top))
         matches.sort(key=lambda m: m.score, reverse=True)
         return matches
@@ -193,10 +220,13 @@ class AnswerComposer:
         )
 
     @staticmethod
-    def _best_sentences(query: Query, match: _ClauseMatch) -> list[_Sentence]:
-        """The sentences that cover the most, in document order; a number question's number comes first."""
+    def _best_sentences(query: Query, match: _ClauseMatch, whole: bool = False) -> list[_Sentence]:
+        """The sentences that cover the most, in document order; a number question's number comes first
+        (with `whole`, the number of the clause's own subject)."""
         def stated(s: _Sentence) -> bool:
-            return s.has_quantity and s.subject_match and s.scope_match and (query.wants_number or query.mentions_target)
+            if whole:
+                return s.has_quantity and s.scope_match
+            return s.states_number and (query.wants_number or query.mentions_target)
 
         ranked = sorted(match.sentences, key=lambda s: (stated(s), s.coverage), reverse=True)
         chosen = ranked[:SENTENCES_PER_CLAUSE]
@@ -217,7 +247,8 @@ class AnswerComposer:
         statements = [Statement(h.clause.text.replace("\n", " "), h.clause.ref) for h in hits]
         return self._answer(query, statements, [h.clause for h in hits], hits)
 
-    def _answer(self, query: Query, statements: list[Statement], clauses: list[Clause], hits: list[Hit]) -> Answer:
+    def _answer(self, query: Query, statements: list[Statement], clauses: list[Clause], hits: list[Hit],
+                lead: str = "") -> Answer:
         scores = {h.clause.ref: h.score for h in hits}
         citations = []
         for clause in dict.fromkeys(clauses):
@@ -227,6 +258,8 @@ class AnswerComposer:
         absent = [q for q in query.quantities if q not in cited_text]
         if absent:
             lines.insert(0, f"注意：所引规划条款中没有“{'、'.join(absent)}”这一说法，原文是：")
+        elif lead:
+            lines.insert(0, lead)
         return Answer(query.text, "\n".join(lines), False, citations, statements, query.notice)
 
     def refuse(self, query: Query, hits: list[Hit], reason: str) -> Answer:
@@ -236,3 +269,25 @@ class AnswerComposer:
             text += "最接近的条款：" + "；".join(f"{c.ref} {c.title_path[-1]}" for c in nearest) + "。"
         citations = [Citation(c.doc_id, c.ref, c.title, c.text, h.score) for c, h in zip(nearest, hits)]
         return Answer(query.text, text, True, citations, [], query.notice)
+
+
+def combine(question: str, parts: list[str], answers: list[Answer], notice: str = "") -> Answer:
+    """One answer to a question that asks several things: each part's answer under the part it answers.
+    It is refused only when every part is; then it lists the clauses nearest to each."""
+    refused = all(a.refused for a in answers)
+    lines, citations, statements = [], {}, []
+    for part, answer in zip(parts, answers, strict=True):
+        lines.append(f"关于“{part}”：")
+        new = [s for s in answer.statements if s not in statements]
+        if answer.statements and not new:
+            lines.append("见上文" + "".join(dict.fromkeys(f"【{s.ref}】" for s in answer.statements)) + "。")
+        elif answer.statements:  # the part's lines without those already given for an earlier part
+            lines.extend(line for line in answer.text.split("\n") if not any(
+                line == f"{s.text}【{s.ref}】" for s in answer.statements if s not in new))
+        else:
+            lines.append(answer.text)
+        if refused or not answer.refused:  # an answered part's evidence, not another part's nearest clauses
+            for citation in answer.citations:
+                citations.setdefault(citation.ref, citation)
+            statements.extend(new)
+    return Answer(question, "\n".join(lines), refused, list(citations.values()), statements, notice)

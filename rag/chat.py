@@ -15,9 +15,8 @@ from urllib.parse import quote, unquote
 
 from .feedback import FeedbackStore
 from .pipeline import EMPTY_QUESTION
-from .query import analyze
+from .query import complete_follow_up
 from .schema import Answer, Citation, Clause, Document, Generation
-from .tokenize import Tokenizer, normalize
 
 log = logging.getLogger(__name__)
 
@@ -54,76 +53,6 @@ class Turn:
     answer: Answer
     message_index: int  # position of the answer in the chat history
     feedback_id: int | None = None
-
-
-# -- follow-up questions -----------------------------------------------------------------------
-_OPENER = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问|如果是|换成|换作)[，,\s]*")
-_ENDING = re.compile(r"(?:的情况|情况)?(?:呢|怎么样|又如何|如何)?[？?。！!\s]*$")
-_PRONOUN = re.compile(r"^(?:它们|它|这个|这些|该|其)(?![他它中余次实])")
-_QUESTION_WORD = re.compile(r"什么|多少|哪|几|怎么|怎样|如何|吗|是否|为何|为什么")
-_YEAR = re.compile(r"(\d{4})年?")
-_YEAR_IN_TEXT = re.compile(r"\d{4}年")
-MAX_FRAGMENT_CHARS = 12  # longer follow-ups say enough on their own
-
-
-def complete_follow_up(question: str, previous: str | None, tokenizer: Tokenizer) -> str:
-    """Read a short, elliptical follow-up in the context of the previous question.
-
-    The follow-up's fragment takes the place of the same kind of thing in the previous question: a year
-    replaces its year (“那2025年呢？”), a place its place, a new subject its subject. A follow-up that names
-    no subject of its own (“那目标呢？”, “它的基期值是多少？”) gets the previous question's subject.
-    Anything else is a new question and is returned unchanged.
-    """
-    text = normalize(question).strip()
-    if not previous or not text:
-        return question
-    previous = normalize(previous).strip()
-    opened = bool(_OPENER.match(text))
-    body = _OPENER.sub("", text)
-    fragment = _ENDING.sub("", body)
-    marked = opened or body.rstrip("？?。！! ").endswith("呢")
-    if not fragment or len(fragment) > MAX_FRAGMENT_CHARS:
-        return question
-
-    year = _YEAR.fullmatch(fragment)
-    if year:
-        return _put_year(previous, f"{year.group(1)}年")
-    place = _place_named(fragment, tokenizer)
-    if place == fragment:
-        return _put_place(previous, place, tokenizer)
-    subjects = _subjects(previous, tokenizer)
-    if _PRONOUN.match(body) and subjects:
-        return _PRONOUN.sub("".join(subjects), body, count=1)
-    if not marked:
-        return question
-    own = analyze(fragment, tokenizer).key_concepts
-    topics = [s for s in subjects if _place_named(s, tokenizer) != s]
-    if own and not _QUESTION_WORD.search(fragment) and topics and topics[0] in previous:
-        return previous.replace(topics[0], fragment, 1)
-    if not own and subjects:
-        return "".join(subjects) + fragment + "？"
-    return question
-
-
-def _put_year(previous: str, year: str) -> str:
-    if _YEAR_IN_TEXT.search(previous):
-        return _YEAR_IN_TEXT.sub(year, previous)
-    return f"{year}{previous}"
-
-
-def _place_named(text: str, tokenizer: Tokenizer) -> str | None:
-    names = [name for place in tokenizer.places for name in (place.name, *place.aliases) if name in text]
-    return max(names, key=len) if names else None
-
-
-def _put_place(previous: str, place: str, tokenizer: Tokenizer) -> str:
-    named = _place_named(previous, tokenizer)
-    return previous.replace(named, place, 1) if named else f"{place}{previous}"
-
-
-def _subjects(question: str, tokenizer: Tokenizer) -> list[str]:
-    """What the question is about: its key (non-generic) concepts, in the order they appear."""
-    return [c.word for c in analyze(question, tokenizer).key_concepts]
 
 
 # -- answering ---------------------------------------------------------------------------------

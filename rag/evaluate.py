@@ -107,13 +107,13 @@ def judge(q: EvalQuestion, answer_text: str, refused: bool, cited: list[str], re
 
 
 def evaluate_pipeline(assistant, questions: list[EvalQuestion], answer: Callable[[str], Answer]) -> list[Outcome]:
-    from .query import analyze, clean_question
+    from .query import clean_question
 
     answer("预热：新材料产业营收目标")  # the first call pays one-off costs; latency is measured warm
     outcomes = []
     for q in questions:
         text, _ = clean_question(q.question, assistant.settings.max_question_chars)
-        retrieved = [h.clause.text for h in assistant.retriever.retrieve(analyze(text, assistant.tokenizer), k=5)]
+        retrieved = [h.clause.text for h in assistant.retrieve(text)[1][:5]]
         started = time.perf_counter()
         result = answer(q.question)
         latency = (time.perf_counter() - started) * 1000

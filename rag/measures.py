@@ -28,12 +28,12 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from .config import Settings
 from .parse import ParseError, parse_file
 from .schema import Clause, Document
-from .tokenize import Tokenizer, load_aliases, load_gazetteer
+from .query import generic_terms
+from .tokenize import Tokenizer, data_rows, load_aliases, load_counties, load_gazetteer, load_stopwords
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +88,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u
 
 
 # -- vocabularies ----------------------------------------------------------------------------------------
-def _rows(name: str) -> list[list[str]]:
-    text = resources.files("rag.data").joinpath(name).read_text(encoding="utf-8")
-    return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
 def _split(cell: str) -> tuple[str, ...]:
     return tuple(word.strip() for word in cell.split(",") if word.strip())
 
@@ -141,29 +136,10 @@ class EnterpriseType:
 @lru_cache(maxsize=1)
 def load_enterprise_types() -> tuple[EnterpriseType, ...]:
     types = []
-    for row in _rows("enterprise_types.tsv"):
+    for row in data_rows("enterprise_types.tsv"):
         row += [""] * (5 - len(row))
         types.append(EnterpriseType(row[0], row[1], _split(row[2]), _split(row[3]), _split(row[4])))
     return tuple(types)
-
-
-@dataclass(frozen=True)
-class County:
-    name: str  # 凤凰县
-    city: str  # 湘西州, as the gazetteer names it
-    kind: str  # 区 | 县 | 县级市 | 自治县
-
-    @property
-    def short(self) -> str:
-        """凤凰县 → 凤凰, 城步苗族自治县 → 城步; empty where that leaves one character (南县, 道县)."""
-        autonomous = re.match(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,2}族)*自治县$", self.name)
-        short = autonomous.group(1) if autonomous else re.sub(r"[县市区]$", "", self.name)
-        return short if len(short) >= 2 and short != self.name else ""
-
-
-@lru_cache(maxsize=1)
-def load_counties() -> tuple[County, ...]:
-    return tuple(County(row[0], row[1], row[2]) for row in _rows("counties.tsv"))
 
 
 @dataclass(frozen=True)
@@ -176,7 +152,7 @@ class ProductTerm:
 @lru_cache(maxsize=1)
 def load_industry_terms() -> tuple[ProductTerm, ...]:
     terms = []
-    for row in _rows("industry_terms.tsv"):
+    for row in data_rows("industry_terms.tsv"):
         if len(row[0]) < 2:
             log.warning("industry_terms.tsv: %r skipped, words need two characters", row[0])
             continue
@@ -1015,11 +991,7 @@ def _written_place(text: str, location: Location) -> str:
 
 @lru_cache(maxsize=1)
 def _generic_terms() -> frozenset[str]:
-    text = resources.files("rag.data").joinpath("generic_terms.txt").read_text(encoding="utf-8")
-    words = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
-    stop = resources.files("rag.data").joinpath("stopwords.txt").read_text(encoding="utf-8")
-    words.update(line.strip() for line in stop.splitlines() if line.strip() and not line.startswith("#"))
-    return frozenset(words)
+    return generic_terms() | load_stopwords()
 
 
 def excerpt(sentence: str, highlights: Iterable[str], limit: int = MAX_EXCERPT_CHARS) -> str:

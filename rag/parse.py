@@ -15,7 +15,7 @@ from .schema import Clause, Document, DocumentMeta, Indicator
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 CN_NUM = "一二三四五六七八九十百零〇两"
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
@@ -23,6 +23,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _DOC_NUMBER = re.compile(rf"[\u4e00-\u9fff]{{1,10}}〔\d{{4}}〕\d+号")
 _DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 _TITLE = re.compile(r"《(.+?)》")
+_RECIPIENTS = re.compile(r"^(?P<who>[^《》。，,]{2,20}(?:[、，,][^《》。]{2,40})*)[：:]$")  # 各市州、县市区人民政府……：
+# "为……，依据……，制定本规划": the sentence of a preamble that states the document's purpose
+_PURPOSE = re.compile(r"为(?P<purpose>[^。]{4,300}?)，(?:[^。]{0,200}?，)?特?(?:制定|编制|制订)本(?:规划|方案|办法|意见|计划|纲要)")
 _TABLE_START = re.compile(r"^专栏\s*\d*\s*(?P<title>.*)$")
 _NOTE_START = re.compile(r"^注[:：]")
 # Markers explained by a table's note: "[ ]代表累计数", "加*表示为2024年数据".
@@ -80,6 +83,7 @@ def parse_document(text: str, doc_id: str, source: str = "") -> Document:
         doc_number=_first(_DOC_NUMBER, "\n".join(header)),
         date=_first(_DATE, "\n".join(header)),
         source=source,
+        recipients=_recipients(header),
     )
     builder = _TreeBuilder(doc_id)
     if header:
@@ -110,6 +114,11 @@ def _split_header(lines: list[str]) -> tuple[list[str], int, str]:
                 return lines[:i], i + 1, title
     first = next(i for i, line in enumerate(lines) if line.strip())
     return [], first + 1, lines[first].strip()
+
+
+def _recipients(header: list[str]) -> str:
+    """The addressees' line of a notice (主送机关), written before a colon on a line of its own."""
+    return next((m.group("who") for m in map(_RECIPIENTS.match, (line.strip() for line in header)) if m), "")
 
 
 def _issuer(header: list[str]) -> str:
@@ -154,8 +163,9 @@ class _TreeBuilder:
 
     def add_notice(self, header: list[str], meta: DocumentMeta) -> None:
         facts = [f"{label}：{value}" for label, value in
-                 (("发文机关", meta.issuer), ("文号", meta.doc_number), ("成文日期", meta.date)) if value]
-        lines = header + ([f"（{'；'.join(facts)}。）"] if facts else [])
+                 (("发文机关", meta.issuer), ("文号", meta.doc_number), ("成文日期", meta.date),
+                  ("主送机关", meta.recipients)) if value]
+        lines = header + [f"（{fact}）" for fact in facts]  # one per line: each quotable on its own
         self._emit(_Open("通知", "notice", 0, f"关于印发《{meta.title}》的通知", ("通知",), None, lines, order=self._position()))
 
     def consume(self, lines: list[str]) -> None:
@@ -210,7 +220,12 @@ class _TreeBuilder:
         )
 
     def _close(self) -> None:
-        self._emit(self._stack.pop())
+        item = self._stack.pop()
+        if item.kind == "preamble":
+            purpose = _PURPOSE.search("".join(item.paragraphs))
+            if purpose:  # said in the words people ask with (目的), as the notice's facts line does
+                item.paragraphs.append(f"（编制目的：为{purpose.group('purpose')}）")
+        self._emit(item)
 
     def _emit(self, item: _Open) -> None:
         self.clauses.append(

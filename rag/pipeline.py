@@ -6,11 +6,11 @@ import logging
 import re
 import time
 
-from .answer import AnswerComposer
+from .answer import AnswerComposer, combine
 from .config import Settings
 from .embed import load_embedder
 from .index import SearchIndex, build_index, load_corpus, load_index
-from .query import analyze, clean_question
+from .query import analyze, clean_question, split_question
 from .retrieve import Retriever
 from .schema import Answer, Clause, Document, Hit, Query
 from .tokenize import Tokenizer
@@ -42,10 +42,14 @@ class Assistant:
         text, notice = clean_question(question, self.settings.max_question_chars)
         if not text:
             return Answer(question or "", EMPTY_QUESTION, True, [], notice=notice)
-        query, hits = self.retrieve(text, notice)
-        if not _CJK.search(text):
-            return self.composer.refuse(query, hits, NOT_CHINESE)
-        answer = self.composer.compose(query, hits)
+        parts = split_question(text, self.tokenizer)
+        if len(parts) == 1:
+            query, hits = self.retrieve(text, notice)
+            if not _CJK.search(text):
+                return self.composer.refuse(query, hits, NOT_CHINESE)
+            answer = self.composer.compose(query, hits)
+        else:
+            answer = combine(text, parts, [self.composer.compose(*self.retrieve(part)) for part in parts], notice)
         if notice:
             answer.text = f"{notice}\n{answer.text}"
         return answer

@@ -17,13 +17,20 @@ _CLAUSE_REF = re.compile(
 _PART_REF = re.compile(rf"第(?P<l1>[{CN_NUM}]+)部分")
 _INDICATOR_REF = re.compile(r"(?:指标|专栏)\s*第?\s*(?P<a>\d{1,2})\s*(?:项|个|号|条)?|第\s*(?P<b>\d{1,2})\s*(?:项|个|号)指标")
 _QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(?:亿元|万元|亿|万|家|个|%|％|倍)")
-_WANTS_NUMBER = re.compile(r"多少|(?<!哪)几[家个成倍]|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
+_WANTS_NUMBER = re.compile(r"多少|什么时候|啥时候|何时|哪天|(?<!哪)几[家个成倍]|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
 _MENTIONS_TARGET = re.compile(r"营收|收入|产值|目标|规模|多大|量级|盘子|达到")
 _WANTS_LIST = re.compile(r"哪些|哪几|包括|包含|有什么|都有|列举|列出|分别|几大|几个方面|什么产业|什么领域")
 
 
-_PROPER_NOUN = {"nz", "nt", "nr", "nrt", "ns", "eng"}
-_NOUN = _PROPER_NOUN | {"n", "vn", "j"}
+ASKS = re.compile(r"什么|多少|哪|几|怎么|怎样|如何|吗|是否|为何|为什么|啥|多大|有没有|呢")
+_SENTENCE_END = re.compile(r"[？?；;！!。]")
+_COMMA = re.compile(r"[，,]")
+DISTINCTIVE_COUNT = 6  # a word the plan uses at most this often picks out what a question is about
+
+# Person names (nr) are not taken for names the plan would have to use: jieba's HMM tags unknown
+# colloquial coinages as person names.
+_PROPER_NOUN = {"nz", "nt", "ns", "eng"}
+_NOUN = _PROPER_NOUN | {"n", "vn", "j", "nr", "nrt"}
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +79,113 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
     )
 
 
+def split_question(text: str, tokenizer: Tokenizer) -> list[str]:
+    """The parts of a question that asks about several things (“电子信息营收目标多少？省里补贴多少钱？”),
+    each a question of its own. A part that names nothing new (“2030年呢”) stays with the part before it;
+    one that names only a place (“岳阳有份吗”) is asked about the first part's subject, its first key word
+    (Chinese puts the topic first)."""
+    clauses: list[str] = []
+    for sentence in filter(None, (p.strip() for p in _SENTENCE_END.split(text))):
+        pending = ""  # a clause that asks nothing is context for the next one (“我们是…企业，有什么支持”)
+        for chunk in filter(None, (c.strip() for c in _COMMA.split(sentence))):
+            pending = f"{pending}，{chunk}" if pending else chunk
+            if ASKS.search(chunk):
+                clauses.append(pending)
+                pending = ""
+        if pending:
+            clauses.append(pending)
+    if len(clauses) < 2:
+        return [text]
+    first = analyze(clauses[0], tokenizer).key_concepts
+    subject = next((c.word for c in first if c.known and not c.qualifier and not c.proper), "")
+    parts = [clauses[0]]
+    for clause in clauses[1:]:
+        completed = complete_follow_up(clause, clauses[0], tokenizer)  # “…目标多少？生物医药呢？”
+        if completed != clause or _names_own_subject(clause, tokenizer):
+            parts.append(completed)
+        elif subject and any(c.qualifier or c.proper for c in analyze(clause, tokenizer).key_concepts):
+            parts.append(subject + clause)
+        else:
+            parts[-1] += "，" + clause
+    return parts
+
+
+# -- follow-ups: a short question read against the one before it (the chat, and parts of one question)
+_OPENER = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问|如果是|换成|换作)[，,\s]*")
+_ENDING = re.compile(r"(?:的情况|情况)?(?:呢|怎么样|又如何|如何)?[？?。！!\s]*$")
+_PRONOUN = re.compile(r"^(?:它们|它|这个|这些|该|其)(?![他它中余次实])")
+_FOLLOW_UP_YEAR = re.compile(r"(\d{4})年?")
+_YEAR_IN_TEXT = re.compile(r"\d{4}年")
+MAX_FRAGMENT_CHARS = 12  # longer follow-ups say enough on their own
+
+
+def complete_follow_up(question: str, previous: str | None, tokenizer: Tokenizer) -> str:
+    """Read a short, elliptical follow-up in the context of the previous question.
+
+    The follow-up's fragment takes the place of the same kind of thing in the previous question: a year
+    replaces its year (“那2025年呢？”), a place its place, a new subject its subject. A follow-up that names
+    no subject of its own (“那目标呢？”, “它的基期值是多少？”) gets the previous question's subject.
+    Anything else is a new question and is returned unchanged.
+    """
+    text = normalize(question).strip()
+    if not previous or not text:
+        return question
+    previous = normalize(previous).strip()
+    opened = bool(_OPENER.match(text))
+    body = _OPENER.sub("", text)
+    fragment = _ENDING.sub("", body)
+    marked = opened or body.rstrip("？?。！! ").endswith("呢")
+    if not fragment or len(fragment) > MAX_FRAGMENT_CHARS:
+        return question
+
+    year = _FOLLOW_UP_YEAR.fullmatch(fragment)
+    if year:
+        return _put_year(previous, f"{year.group(1)}年")
+    place = _place_named(fragment, tokenizer)
+    if place == fragment:
+        return _put_place(previous, place, tokenizer)
+    subjects = _subjects(previous, tokenizer)
+    if _PRONOUN.match(body) and subjects:
+        return _PRONOUN.sub("".join(subjects), body, count=1)
+    if not marked:
+        return question
+    own = analyze(fragment, tokenizer).key_concepts
+    topics = [s for s in subjects if _place_named(s, tokenizer) != s]
+    if own and not ASKS.search(fragment) and topics and topics[0] in previous:
+        return previous.replace(topics[0], fragment, 1)
+    if not own and subjects:
+        return "".join(subjects) + fragment + "？"
+    return question
+
+
+def _put_year(previous: str, year: str) -> str:
+    if _YEAR_IN_TEXT.search(previous):
+        return _YEAR_IN_TEXT.sub(year, previous)
+    return f"{year}{previous}"
+
+
+def _place_named(text: str, tokenizer: Tokenizer) -> str | None:
+    names = [name for place in tokenizer.places for name in (place.name, *place.aliases) if name in text]
+    return max(names, key=len) if names else None
+
+
+def _put_place(previous: str, place: str, tokenizer: Tokenizer) -> str:
+    named = _place_named(previous, tokenizer)
+    return previous.replace(named, place, 1) if named else f"{place}{previous}"
+
+
+def _subjects(question: str, tokenizer: Tokenizer) -> list[str]:
+    """What the question is about: its key (non-generic) concepts, in the order they appear."""
+    return [c.word for c in analyze(question, tokenizer).key_concepts]
+
+
+def _names_own_subject(text: str, tokenizer: Tokenizer) -> bool:
+    """Whether a text names a heading's topic or a word the plan uses rarely (北斗, not 建设)."""
+    own = [c for c in analyze(text, tokenizer).key_concepts if c.known and not c.qualifier and not c.proper]
+    return any(form in tokenizer.topics or 0 < tokenizer.corpus_text.count(form.lower()) <= DISTINCTIVE_COUNT
+               for c in own for form in c.forms)
+
+
 def _clause_refs(text: str) -> tuple[str, ...]:
     refs = []
     for match in _CLAUSE_REF.finditer(text):
@@ -91,24 +205,33 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concep
     whole = [w for w in words if not any(w != other and w in other for other in words)]
     concepts = []
     for word in dict.fromkeys(whole):
-        forms = [word]
+        forms, broader = [word], []
         for alias, targets in tokenizer.aliases.items():
             if alias.lower() == word or (alias.lower() in word and len(alias) >= 2):
                 forms.extend(t.strip("“”") for t in targets)
-        for place in tokenizer.places:
-            if word in (place.name, *place.aliases):
-                forms.extend((place.name, place.region))
+        places = [p for p in tokenizer.places if word in (p.name, *p.aliases)]
+        for place in places:
+            forms.append(place.name)
+            if place.region != place.name:
+                broader.append(place.region)
+        county = tokenizer.counties.get(word) if not places else None
+        if county:
+            forms.append(county.name)
+            broader.append(county.city)
+        if not any(tokenizer.in_corpus(f) for f in (*forms, *broader)):
+            forms.extend(tokenizer.unabbreviated(word))
         is_generic = word in generic or any(ch.isdigit() for ch in word) or (len(word) == 1 and len(forms) == 1)
-        qualifier = any(word.startswith(q) for q in scope_words) or word in cities
+        qualifier = any(word.startswith(q) for q in scope_words) or word in cities or county is not None
         concepts.append(
             Concept(
                 word,
                 tuple(dict.fromkeys(forms)),
                 is_generic,
-                known=any(tokenizer.in_corpus(f) for f in forms),
+                known=any(tokenizer.in_corpus(f) for f in (*forms, *broader)),
                 salient=not is_generic and tags.get(word) in _NOUN and tokenizer.is_dictionary_word(word),
                 proper=tags.get(word) in _PROPER_NOUN,
                 qualifier=qualifier,
+                broader=tuple(dict.fromkeys(broader)),
             )
         )
     return tuple(concepts)

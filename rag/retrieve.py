@@ -17,6 +17,7 @@ from .tokenize import Tokenizer
 
 RRF_K = 60
 CANDIDATES = 40
+LEXICAL_MARGIN = 1.8  # top BM25 score at least this multiple of the second
 REFERENCE_SCORE = 1.0
 
 
@@ -87,6 +88,10 @@ class Retriever:
         for node_id in lexical_ranked:
             ref = self._node_clause[node_id].ref
             best_lexical[ref] = max(best_lexical[ref], float(lexical[node_id]))
+        if len(lexical_ranked) > 1:
+            first, second = (float(lexical[i]) for i in lexical_ranked[:2])
+            if first >= LEXICAL_MARGIN * second:  # one clause stands out on the words: a second vote for it
+                fused[self._node_clause[lexical_ranked[0]].ref] += 1.0 / (RRF_K + 1)
         for ref, bonus in self._indicator_matches(query).items():
             clause_of.setdefault(ref, next(c for c in self._clauses if c.ref == ref))
             fused[ref] += bonus

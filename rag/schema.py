@@ -13,6 +13,7 @@ class DocumentMeta:
     doc_number: str  # 文号, e.g. 湘政发〔2026〕6号
     date: str  # as written, e.g. 2026年6月2日
     source: str  # file name inside the corpus folder
+    recipients: str = ""  # 主送机关, e.g. 各市州、县市区人民政府……
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,13 @@ class Concept:
     """One thing a question asks about: the word as typed and the forms the plan may use for it."""
 
     word: str
-    forms: tuple[str, ...]
+    forms: tuple[str, ...]  # the word and its synonyms
     generic: bool  # e.g. 2030年, 目标, 全省: says little about which clause is meant
     known: bool = True  # some form of it occurs in the corpus
     salient: bool = False  # a real noun (not a fragment): an answer that misses it misses part of the question
     proper: bool = False  # a name (place, organisation): if the corpus never uses it, the plan does not cover it
     qualifier: bool = False  # narrows the scope (全国, 湖北, 十四五, a city): a number must name it too
+    broader: tuple[str, ...] = ()  # what contains it (a city's region): a clause about that covers it less
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 import jieba
@@ -26,6 +27,8 @@ TOKENIZER_VERSION = "1"
 _QUOTED = re.compile(r"“([^”]{2,12})”")
 _WORD = re.compile(r"[\w\u4e00-\u9fff%]", re.UNICODE)
 _SUFFIXES = ("产业", "制造业", "服务业", "地区")
+MAX_ELIDED = 2  # characters an abbreviation may leave out (工机械 for 工程机械)
+MAX_EXPANSIONS = 2  # more candidate phrases than this: too ambiguous to read the word as any of them
 
 
 def data_rows(name: str) -> list[list[str]]:
@@ -36,7 +39,7 @@ def data_rows(name: str) -> list[list[str]]:
 def data_fingerprint() -> str:
     """Changes whenever the dictionaries that shape tokens change, so the index is rebuilt."""
     digest = hashlib.sha256(TOKENIZER_VERSION.encode())
-    for name in ("aliases.tsv", "stopwords.txt", "gazetteer.tsv"):
+    for name in ("aliases.tsv", "stopwords.txt", "gazetteer.tsv", "counties.tsv"):
         digest.update(resources.files("rag.data").joinpath(name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -56,6 +59,25 @@ def load_gazetteer() -> list[Place]:
         aliases = tuple(a for a in (row[3].split(",") if len(row) > 3 else []) if a)
         places.append(Place(name, kind, region, aliases))
     return places
+
+
+@dataclass(frozen=True)
+class County:
+    name: str  # 凤凰县
+    city: str  # 湘西州, as the gazetteer names it
+    kind: str  # 区 | 县 | 县级市 | 自治县
+
+    @property
+    def short(self) -> str:
+        """凤凰县 → 凤凰, 城步苗族自治县 → 城步; empty where that leaves one character (南县, 道县)."""
+        autonomous = re.match(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,2}族)*自治县$", self.name)
+        short = autonomous.group(1) if autonomous else re.sub(r"[县市区]$", "", self.name)
+        return short if len(short) >= 2 and short != self.name else ""
+
+
+@lru_cache(maxsize=1)
+def load_counties() -> tuple[County, ...]:
+    return tuple(County(row[0], row[1], row[2]) for row in data_rows("counties.tsv"))
 
 
 def load_aliases() -> dict[str, tuple[str, ...]]:
@@ -79,6 +101,8 @@ class Tokenizer:
         self.aliases = load_aliases()
         self.stopwords = load_stopwords()
         self.places = load_gazetteer()
+        self.counties = {name: county for county in load_counties() for name in (county.name, county.short) if name}
+        self.topics = self._topics(documents)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word in sorted(self._user_words(documents)):
@@ -86,20 +110,30 @@ class Tokenizer:
         self._pos = jieba.posseg.POSTokenizer(self._jieba)
         self.corpus_text = normalize("\n".join(c.text for d in documents for c in d.clauses)).lower()
 
+    @staticmethod
+    def _topics(documents: list[Document]) -> frozenset[str]:
+        """What the clauses are about, as their headings name it: 食品产业 and 食品."""
+        topics = set()
+        for document in documents:
+            for clause in document.clauses:
+                if 2 <= len(clause.heading) <= 12:
+                    topics.add(clause.heading)
+                    for suffix in _SUFFIXES:
+                        if clause.heading.endswith(suffix) and len(clause.heading) - len(suffix) >= 2:
+                            topics.add(clause.heading[: -len(suffix)])
+        return frozenset(topics)
+
     def _user_words(self, documents: list[Document]) -> set[str]:
         words: set[str] = set()
         for place in self.places:
             words.update((place.name, place.region, *place.aliases))
+        words.update(self.counties)
         for key, targets in self.aliases.items():
             words.add(key)
             words.update(t.strip("“”") for t in targets)
+        words.update(self.topics)
         for document in documents:
             for clause in document.clauses:
-                if 2 <= len(clause.heading) <= 12:
-                    words.add(clause.heading)
-                    for suffix in _SUFFIXES:
-                        if clause.heading.endswith(suffix) and len(clause.heading) - len(suffix) >= 2:
-                            words.add(clause.heading[: -len(suffix)])
                 words.update(_QUOTED.findall(clause.text))
         return {w for w in words if len(w) >= 2 and not any(ch.isspace() for ch in w)}
 
@@ -120,6 +154,16 @@ class Tokenizer:
 
     def in_corpus(self, form: str) -> bool:
         return form.lower() in self.corpus_text
+
+    def unabbreviated(self, word: str) -> list[str]:
+        """Corpus phrases a shortened word may stand for: its characters in order, with at most
+        MAX_ELIDED characters left out between them (工机械 → 工程机械). Few candidates, or none."""
+        if len(word) < 3 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
+            return []
+        gaps = "".join(f"[\u4e00-\u9fff]{{0,{MAX_ELIDED}}}?{ch}" for ch in word[1:])
+        found = {m for m in re.findall(word[0] + gaps, self.corpus_text) if len(m) <= len(word) + MAX_ELIDED}
+        found.discard(word)
+        return sorted(found) if len(found) <= MAX_EXPANSIONS else []
 
     def expand(self, words: list[str], text: str) -> list[str]:
         """Add the canonical forms of aliases and the region of each place the text names."""

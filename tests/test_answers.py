@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from rag.config import PROJECT_ROOT
 from rag.index import IndexUnavailable, chunk_text, load_index
+from rag.query import analyze, split_question
 
 
 def _cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -129,3 +131,56 @@ def test_cli_batch_skips_malformed_lines(assistant):
 def test_cli_reports_a_missing_corpus(tmp_path):
     result = _cli("ask", "新材料", env={"RAG_CORPUS_DIR": str(tmp_path)})
     assert result.returncode == 2 and "没有 .txt 文件" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- questions that ask several things, or about a part of an item -----------------------------
+def _revenue(document, heading: str) -> tuple[str, str]:
+    """(ref, revenue target as written) of the item with this heading."""
+    clause = next(c for c in document.clauses if c.heading == heading)
+    return clause.ref, re.search(r"营收达到(\d+亿元)", clause.text).group(1)
+
+
+def test_question_asking_two_things_answers_each_part(assistant, document):
+    answer = assistant.ask("新材料产业营收目标多少？生物医药呢？")
+    assert not answer.refused and answer.text.count("关于“") == 2
+    for heading in ("新材料产业", "生物医药产业"):
+        ref, target = _revenue(document, heading)
+        assert target in answer.text and ref in [c.ref for c in answer.citations]
+
+
+def test_a_part_that_names_nothing_new_stays_with_its_question(assistant):
+    assert split_question("小巨人企业现在有多少家，到2030年要达到多少", assistant.tokenizer) == [
+        "小巨人企业现在有多少家，到2030年要达到多少"]
+
+
+def test_a_part_asking_what_plans_never_give_is_refused_on_its_own(assistant, document):
+    answer = assistant.ask("电子信息制造业营收目标多少？省里补贴多少钱？")
+    ref, target = _revenue(document, "电子信息制造业")
+    assert not answer.refused and target in answer.text and "规划未规定具体的资金" in answer.text
+    assert [c.ref for c in answer.citations] == [ref]  # not the nearest clauses of the refused part
+
+
+def test_number_of_the_whole_item_is_given_as_such(assistant, document):
+    answer = assistant.ask("酒饮料精制茶的营收目标是多少")
+    ref, target = _revenue(document, "食品产业")
+    first, *rest = answer.text.split("\n")
+    assert first.startswith("规划没有单列“酒饮料精制茶”的数值") and "食品产业" in first
+    assert any(target in line and f"【{ref}】" in line for line in rest)
+
+
+def test_county_is_read_as_part_of_its_city_and_its_numbers_are_refused(assistant):
+    county = next(c for c in analyze("宁乡的工程机械企业", assistant.tokenizer).concepts if c.word == "宁乡")
+    assert county.qualifier and county.known and "长沙" in county.broader
+    assert assistant.ask("宁乡市工程机械营收目标是多少").refused
+
+
+def test_abbreviation_is_read_as_the_plans_phrase(assistant):
+    assert assistant.tokenizer.unabbreviated("工机械") == ["工程机械"]
+    assert assistant.tokenizer.unabbreviated("想做到") == []
+
+
+def test_questions_about_the_document_itself(assistant, document):
+    recipients = assistant.ask("这份通知下发给哪些单位")
+    assert document.meta.recipients in recipients.text and recipients.citations[0].ref == "通知"
+    purpose = assistant.ask("制定这个规划的目的是什么")
+    assert purpose.citations[0].ref == "前言" and "编制目的" in purpose.text

@@ -24,7 +24,6 @@ from rag.chat import (
     clause_href,
     clause_panel,
     comment_answer,
-    complete_follow_up,
     escape_markdown,
     indicator_tables,
     outline_markdown,
@@ -34,6 +33,7 @@ from rag.chat import (
 )
 from rag.feedback import CSV_COLUMNS, FeedbackStore
 from rag.pipeline import EMPTY_QUESTION
+from rag.query import complete_follow_up
 from rag.schema import Answer, Citation
 from rag.server import SerializedAssistant, create_api, serving_in_background
 

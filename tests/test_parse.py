@@ -44,6 +44,16 @@ def test_metadata_is_read_from_the_header(document):
     assert meta.issuer == "湖南省人民政府"
     assert meta.doc_number == "湘政发〔2026〕6号"
     assert meta.date == "2026年6月2日"
+    assert meta.recipients == "各市州、县市区人民政府，省政府各厅委、各直属机构"
+
+
+def test_notice_and_preamble_state_their_facts_in_the_words_people_ask_with(document):
+    notice = document.clause("通知").text.split("\n")
+    for label, value in (("发文机关", "issuer"), ("文号", "doc_number"), ("成文日期", "date"), ("主送机关", "recipients")):
+        assert f"（{label}：{getattr(document.meta, value)}）" in notice
+    preamble = document.clause("前言").text
+    purpose = preamble.split("\n")[-1]
+    assert purpose.startswith("（编制目的：为") and purpose[len("（编制目的："):-1] in preamble.split("\n")[0]
 
 
 def test_every_clause_reference_per_level(document):
