@@ -121,6 +121,10 @@ def _sentences(clause: Clause) -> list[str]:
     return result
 
 
+def _line(statement: Statement) -> str:
+    return f"{statement.text}【{statement.ref}】"
+
+
 def _is_item(clause: Clause) -> bool:
     """A numbered item with a subject of its own (5.食品产业): its sentences speak of that subject."""
     return clause.kind == "clause" and clause.level >= 3 and bool(clause.heading)
@@ -253,7 +257,7 @@ class AnswerComposer:
         citations = []
         for clause in dict.fromkeys(clauses):
             citations.append(Citation(clause.doc_id, clause.ref, clause.title, clause.text, scores.get(clause.ref, 0.0)))
-        lines = [f"{s.text}【{s.ref}】" for s in statements]
+        lines = [_line(s) for s in statements]
         cited_text = normalize("".join(c.text for c in clauses))
         absent = [q for q in query.quantities if q not in cited_text]
         if absent:
@@ -282,8 +286,8 @@ def combine(question: str, parts: list[str], answers: list[Answer], notice: str 
         if answer.statements and not new:
             lines.append("见上文" + "".join(dict.fromkeys(f"【{s.ref}】" for s in answer.statements)) + "。")
         elif answer.statements:  # the part's lines without those already given for an earlier part
-            lines.extend(line for line in answer.text.split("\n") if not any(
-                line == f"{s.text}【{s.ref}】" for s in answer.statements if s not in new))
+            given = {_line(s) for s in answer.statements if s not in new}
+            lines.extend(line for line in answer.text.split("\n") if line not in given)
         else:
             lines.append(answer.text)
         if refused or not answer.refused:  # an answered part's evidence, not another part's nearest clauses

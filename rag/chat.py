@@ -96,7 +96,7 @@ def respond(
 
 
 def _answers(assistant, answerer, question: str) -> Iterator[str | Generation]:
-    if answerer is not None and answerer.enabled:
+    if answerer is not None:  # it answers extractively itself when no model is configured
         yield from answerer.stream(question)
     else:
         yield Generation(assistant.ask(question), "extractive")

@@ -42,12 +42,11 @@ class Assistant:
         text, notice = clean_question(question, self.settings.max_question_chars)
         if not text:
             return Answer(question or "", EMPTY_QUESTION, True, [], notice=notice)
+        if not _CJK.search(text):
+            return self.composer.refuse(*self.retrieve(text, notice), NOT_CHINESE)
         parts = split_question(text, self.tokenizer)
         if len(parts) == 1:
-            query, hits = self.retrieve(text, notice)
-            if not _CJK.search(text):
-                return self.composer.refuse(query, hits, NOT_CHINESE)
-            answer = self.composer.compose(query, hits)
+            answer = self.composer.compose(*self.retrieve(text, notice))
         else:
             answer = combine(text, parts, [self.composer.compose(*self.retrieve(part)) for part in parts], notice)
         if notice:

@@ -101,9 +101,10 @@ def split_question(text: str, tokenizer: Tokenizer) -> list[str]:
     parts = [clauses[0]]
     for clause in clauses[1:]:
         completed = complete_follow_up(clause, clauses[0], tokenizer)  # “…目标多少？生物医药呢？”
-        if completed != clause or _names_own_subject(clause, tokenizer):
+        own = analyze(clause, tokenizer).key_concepts
+        if completed != clause or _names_own_subject(own, tokenizer):
             parts.append(completed)
-        elif subject and any(c.qualifier or c.proper for c in analyze(clause, tokenizer).key_concepts):
+        elif subject and any(c.qualifier or c.proper for c in own):
             parts.append(subject + clause)
         else:
             parts[-1] += "，" + clause
@@ -179,9 +180,9 @@ def _subjects(question: str, tokenizer: Tokenizer) -> list[str]:
     return [c.word for c in analyze(question, tokenizer).key_concepts]
 
 
-def _names_own_subject(text: str, tokenizer: Tokenizer) -> bool:
-    """Whether a text names a heading's topic or a word the plan uses rarely (北斗, not 建设)."""
-    own = [c for c in analyze(text, tokenizer).key_concepts if c.known and not c.qualifier and not c.proper]
+def _names_own_subject(concepts: tuple[Concept, ...], tokenizer: Tokenizer) -> bool:
+    """Whether concepts name a heading's topic or a word the plan uses rarely (北斗, not 建设)."""
+    own = [c for c in concepts if c.known and not c.qualifier and not c.proper]
     return any(form in tokenizer.topics or 0 < tokenizer.corpus_text.count(form.lower()) <= DISTINCTIVE_COUNT
                for c in own for form in c.forms)
 
