@@ -17,8 +17,7 @@ from pathlib import Path
 import gradio as gr
 from fastapi import FastAPI
 
-from rag import measures_ui, quiz_ui
-from rag.chat import (
+from rag.app.chat import (
     EXAMPLE_QUESTIONS,
     PANEL_PLACEHOLDER,
     clause_panel,
@@ -29,10 +28,12 @@ from rag.chat import (
     respond,
 )
 from rag.config import Settings
-from rag.feedback import FeedbackStore
-from rag.index import IndexUnavailable
-from rag.llm import GenerativeAnswerer
-from rag.server import SerializedAssistant, create_app, serve
+from rag.app.feedback import FeedbackStore
+from rag.app.tabs import measures as measures_ui
+from rag.app.tabs import quiz as quiz_ui
+from rag.corpus.load import IndexUnavailable
+from rag.qa.answerers.generative import GenerativeAnswerer
+from rag.app.server import SerializedAssistant, create_app, serve
 
 log = logging.getLogger("rag.app")
 
@@ -164,7 +165,7 @@ def build_app(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer |
 def main() -> int:
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    from rag.pipeline import Assistant
+    from rag.qa.engine import Assistant
 
     try:
         assistant = SerializedAssistant(Assistant(settings))

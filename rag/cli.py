@@ -8,13 +8,13 @@ import logging
 import sys
 
 from .config import Settings
-from .index import IndexUnavailable
+from .corpus.load import IndexUnavailable
 
 log = logging.getLogger("rag")
 
 
 def _assistant(settings: Settings, rebuild: bool = False):
-    from .pipeline import Assistant
+    from .qa.engine import Assistant
 
     return Assistant(settings, rebuild=rebuild)
 
@@ -31,14 +31,14 @@ def cmd_ask(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
     else:
-        from .present import answer_as_text
+        from .app.present import answer_as_text
 
         print(answer_as_text(answer))
     return 0
 
 
 def cmd_show(args, settings: Settings) -> int:
-    from .present import clause_as_text
+    from .app.present import clause_as_text
 
     assistant = _assistant(settings)
     clause = assistant.show(args.ref, args.doc)
@@ -83,12 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--questions", default=None, help="JSONL eval set (default evals/questions.jsonl)")
     evaluate.add_argument("--out", default=None, help="folder for report.json (default evals/)")
     evaluate.add_argument("--llm", action="store_true", help="answer through the configured LLM")
-    evaluate.set_defaults(run=_delegate("evaluate"))
+    evaluate.set_defaults(run=_delegate("evaluation.harness"))
 
     measures = sub.add_parser("measures", help="the support measures extracted from the plan")
     measures.add_argument("--list", action="store_true", help="print every measure for review")
     measures.add_argument("--json", action="store_true")
-    measures.set_defaults(run=_delegate("measures", "measures_command"))
+    measures.set_defaults(run=_delegate("measures.finder", "measures_command"))
 
     match = sub.add_parser("match", help="which measures concern an enterprise")
     match.add_argument("--industry", default="")
@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--tags", default="", help="comma-separated: 个体户,小微,规上,专精特新,民营,初创…")
     match.add_argument("--text", default="", help="free-text description of the enterprise")
     match.add_argument("--json", action="store_true")
-    match.set_defaults(run=_delegate("measures", "match_command"))
+    match.set_defaults(run=_delegate("measures.finder", "match_command"))
 
     quiz = sub.add_parser("quiz", help="build a quiz with answer key")
     quiz.add_argument("-n", type=int, default=10, help="number of items")
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     quiz.add_argument("--format", default="md", help="md | csv | json | docx")
     quiz.add_argument("--no-answers", action="store_true", help="participants' version, without the key")
     quiz.add_argument("-o", "--output", default="", help="output file (default: stdout; required for docx)")
-    quiz.set_defaults(run=_delegate("quiz"))
+    quiz.set_defaults(run=_delegate("quiz.builder"))
     return parser
 
 

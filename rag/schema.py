@@ -3,6 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ClauseKind(StrEnum):
+    NOTICE = "notice"  # the notice that issues the document (header, recipients, signature)
+    PREAMBLE = "preamble"  # text before the first numbered part
+    CLAUSE = "clause"  # a numbered clause of the outline
+    TABLE = "table"  # a 专栏 table: its title and notes
+    INDICATOR = "indicator"  # one row of a target table
+
+
+class Route(StrEnum):
+    """How a clause was found for a question."""
+
+    REFERENCE = "reference"  # the question names it (二（三）5, 指标11)
+    INDICATOR = "indicator"  # a table row whose name the question covers
+    HYBRID = "hybrid"  # dense + BM25 search
+
+
+class AnswerSource(StrEnum):
+    EXTRACTIVE = "extractive"  # sentences quoted from the plan
+    LLM = "llm"  # a model's answer that passed verification
 
 
 @dataclass(frozen=True)
@@ -22,7 +44,7 @@ class Clause:
 
     doc_id: str
     ref: str  # stable reference: 二（三）5, 前言, 通知, 专栏·指标11
-    kind: str  # notice | preamble | clause | indicator | table_note
+    kind: ClauseKind
     level: int  # depth in the outline: 1 for 一、, 2 for （一）, 3 for 1., 4 for （1）; 0 outside it
     heading: str  # the clause's own title, e.g. 新材料产业 (may be empty)
     title_path: tuple[str, ...]  # outline titles from the top down to this clause
@@ -132,11 +154,10 @@ class Answer:
 
 @dataclass(frozen=True)
 class Generation:
-    """An answer and who wrote it: "extractive" (quoted from the plan) or "llm" (a model's answer that passed
-    verification). `reason` says why a generated answer fell back to the extractive one."""
+    """An answer and who wrote it. `reason` says why a generated answer fell back to the extractive one."""
 
     answer: Answer
-    source: str
+    source: AnswerSource
     reason: str = ""
 
 
@@ -183,4 +204,4 @@ class Hit:
     score: float  # fused rank score (higher is better)
     dense: float  # best cosine similarity of its nodes
     lexical: float  # best BM25 score of its nodes
-    route: str  # reference | indicator | hybrid
+    route: Route

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.config import Settings
-from rag.index import load_corpus
+from rag.corpus.load import load_corpus
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +20,6 @@ def document(settings):
 
 @pytest.fixture(scope="session")
 def assistant(settings):
-    from rag.pipeline import Assistant
+    from rag.qa.engine import Assistant
 
     return Assistant(settings)

@@ -13,8 +13,10 @@ from dataclasses import replace
 import pytest
 
 from rag.config import PROJECT_ROOT
-from rag.index import IndexUnavailable, chunk_text, load_index
-from rag.query import analyze, split_question
+from rag.corpus.load import IndexUnavailable
+from rag.index.nodes import chunk_text
+from rag.index.store import load_index
+from rag.qa.query import analyze, split_question
 
 
 def _cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:

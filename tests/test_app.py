@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
-from rag.chat import (
+from rag.app.chat import (
     EXAMPLE_QUESTIONS,
     INTERNAL_ERROR,
     PANEL_PLACEHOLDER,
@@ -31,11 +31,11 @@ from rag.chat import (
     rate_answer,
     respond,
 )
-from rag.feedback import CSV_COLUMNS, FeedbackStore
-from rag.pipeline import EMPTY_QUESTION
-from rag.query import complete_follow_up
+from rag.app.feedback import CSV_COLUMNS, FeedbackStore
+from rag.qa.engine import EMPTY_QUESTION
+from rag.qa.query import complete_follow_up
 from rag.schema import Answer, Citation
-from rag.server import SerializedAssistant, create_api, serving_in_background
+from rag.app.server import SerializedAssistant, create_api, serving_in_background
 
 LINK = re.compile(r"\]\((#clause=[^)\s]+)\)")
 

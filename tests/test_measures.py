@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from rag.cli import main as cli_main
-from rag.measures import (
+from rag.measures.finder import (
     EMPTY_PROFILE,
     NOT_IN_PLAN,
     PROFILE_TAGS,
@@ -26,7 +26,7 @@ from rag.measures import (
     load_finder,
     load_industry_terms,
 )
-from rag.tokenize import load_gazetteer
+from rag.corpus.places import load_gazetteer
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +298,7 @@ def test_cli_json_outputs(capsys):
 def test_tab_builds_in_the_app(assistant):
     import gradio as gr
 
-    from rag.measures_ui import render_tab
+    from rag.app.tabs.measures import render_tab
 
     with gr.Blocks() as ui:
         render_tab(assistant)

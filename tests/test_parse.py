@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from rag.parse import ParseError, parse_document
+from rag.corpus.parse import ParseError, parse_document
 
 ITEMS_PER_SECTION = {  # （X） under 二 and 三 → number of numbered items, as printed in the plan
     "二（一）": 7, "二（二）": 2, "二（三）": 8, "二（四）": 4,

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from rag.config import PROJECT_ROOT
-from rag.evaluate import DEFAULT_QUESTIONS, run
+from rag.evaluation.harness import DEFAULT_QUESTIONS, run
 
 THRESHOLDS = json.loads((PROJECT_ROOT / "evals" / "thresholds.json").read_text(encoding="utf-8"))
 

@@ -16,9 +16,9 @@ import docx
 import gradio as gr
 import pytest
 
-from rag.quiz import BLANK, FALSE, TRUE, QuizError, QuizRequest, build_quiz
-from rag.quiz_export import records, to_csv, to_docx, to_json, to_markdown
-from rag.quiz_ui import generate, render_tab
+from rag.quiz.builder import BLANK, FALSE, TRUE, QuizError, QuizRequest, build_quiz
+from rag.quiz.export import records, to_csv, to_docx, to_json, to_markdown
+from rag.app.tabs.quiz import generate, render_tab
 
 SEEDS = (1, 2, 3, 4, 5)
 WHOLE_PLAN_ITEMS = 60
@@ -312,13 +312,13 @@ def test_answer_letters_point_at_the_answers(sample):
 # -- interfaces ---------------------------------------------------------------------------------------
 
 def test_command_writes_a_docx_without_loading_the_model(tmp_path, monkeypatch):
-    import rag.embed
+    import rag.embedding.embedder
     from rag.cli import main
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("the quiz must not load the embedding model")
 
-    monkeypatch.setattr(rag.embed, "load_embedder", refuse)
+    monkeypatch.setattr(rag.embedding.embedder, "load_embedder", refuse)
     out = tmp_path / "quiz.docx"
     argv = ["quiz", "-n", "20", "--section", "二", "--types", "choice,blank", "--seed", "1", "--format", "docx",
             "-o", str(out)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DEFAULT_EMBED_MODEL, Settings
+from ..config import DEFAULT_EMBED_MODEL, Settings
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from .config import Settings
+from ..config import Settings
 
 log = logging.getLogger(__name__)
 

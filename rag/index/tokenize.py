@@ -7,91 +7,25 @@ forms the plan uses; they are general, never written for one question.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 import jieba
 import jieba.posseg
 
-from .schema import Document
+from ..corpus.places import Gazetteer, load_counties
+from ..corpus.vocab import load_aliases, load_stopwords
+from ..schema import Document
+from ..text import normalize
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
-TOKENIZER_VERSION = "1"
 _QUOTED = re.compile(r"“([^”]{2,12})”")
 _WORD = re.compile(r"[\w\u4e00-\u9fff%]", re.UNICODE)
 _SUFFIXES = ("产业", "制造业", "服务业", "地区")
 MAX_ELIDED = 2  # characters an abbreviation may leave out (工机械 for 工程机械)
 MAX_EXPANSIONS = 2  # more candidate phrases than this: too ambiguous to read the word as any of them
-
-
-def data_rows(name: str) -> list[list[str]]:
-    text = resources.files("rag.data").joinpath(name).read_text(encoding="utf-8")
-    return [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
-def data_fingerprint() -> str:
-    """Changes whenever the dictionaries that shape tokens change, so the index is rebuilt."""
-    digest = hashlib.sha256(TOKENIZER_VERSION.encode())
-    for name in ("aliases.tsv", "stopwords.txt", "gazetteer.tsv", "counties.tsv"):
-        digest.update(resources.files("rag.data").joinpath(name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Place:
-    name: str
-    kind: str  # city | region
-    region: str
-    aliases: tuple[str, ...]
-
-
-def load_gazetteer() -> list[Place]:
-    places = []
-    for row in data_rows("gazetteer.tsv"):
-        name, kind, region = row[0], row[1], row[2]
-        aliases = tuple(a for a in (row[3].split(",") if len(row) > 3 else []) if a)
-        places.append(Place(name, kind, region, aliases))
-    return places
-
-
-@dataclass(frozen=True)
-class County:
-    name: str  # 凤凰县
-    city: str  # 湘西州, as the gazetteer names it
-    kind: str  # 区 | 县 | 县级市 | 自治县
-
-    @property
-    def short(self) -> str:
-        """凤凰县 → 凤凰, 城步苗族自治县 → 城步; empty where that leaves one character (南县, 道县)."""
-        autonomous = re.match(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,2}族)*自治县$", self.name)
-        short = autonomous.group(1) if autonomous else re.sub(r"[县市区]$", "", self.name)
-        return short if len(short) >= 2 and short != self.name else ""
-
-
-@lru_cache(maxsize=1)
-def load_counties() -> tuple[County, ...]:
-    return tuple(County(row[0], row[1], row[2]) for row in data_rows("counties.tsv"))
-
-
-def load_aliases() -> dict[str, tuple[str, ...]]:
-    return {row[0]: tuple(row[1].split(",")) for row in data_rows("aliases.tsv")}
-
-
-def load_stopwords() -> frozenset[str]:
-    return frozenset(row[0] for row in data_rows("stopwords.txt"))
-
-
-def normalize(text: str) -> str:
-    """NFKC (full-width letters and digits to half-width), keeping Chinese punctuation as the plan writes it."""
-    text = unicodedata.normalize("NFKC", text)
-    return text.replace("(", "（").replace(")", "）").replace(",", "，").replace("?", "？").replace(":", "：")
 
 
 class Tokenizer:
@@ -100,7 +34,8 @@ class Tokenizer:
     def __init__(self, documents: list[Document]):
         self.aliases = load_aliases()
         self.stopwords = load_stopwords()
-        self.places = load_gazetteer()
+        self.gazetteer = Gazetteer()
+        self.places = self.gazetteer.places
         self.counties = {name: county for county in load_counties() for name in (county.name, county.short) if name}
         self.topics = self._topics(documents)
         self._jieba = jieba.Tokenizer()

@@ -6,14 +6,15 @@ import logging
 import re
 import time
 
-from .answer import AnswerComposer, combine
-from .config import Settings
-from .embed import load_embedder
-from .index import SearchIndex, build_index, load_corpus, load_index
+from ..config import Settings
+from ..corpus.load import load_corpus
+from ..embedding import load_embedder
+from ..index.store import SearchIndex, build_index, load_index
+from ..index.tokenize import Tokenizer
+from ..schema import Answer, Clause, Document, Hit, Query
+from .answerers.extractive import AnswerComposer, combine
 from .query import analyze, clean_question, split_question
-from .retrieve import Retriever
-from .schema import Answer, Clause, Document, Hit, Query
-from .tokenize import Tokenizer
+from .retrievers import Retriever
 
 log = logging.getLogger(__name__)
 

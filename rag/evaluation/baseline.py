@@ -9,8 +9,8 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
 from pydantic import PrivateAttr
 
-from .embed import Embedder
-from .index import split_sentences
+from ..embedding import Embedder
+from ..text import split_sentences
 
 ANSWER_SENTENCES = 3
 

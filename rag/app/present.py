@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .schema import Answer, Clause
+from ..schema import Answer, Clause
 
 
 def answer_as_text(answer: Answer) -> str:

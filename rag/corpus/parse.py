@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .schema import Clause, Document, DocumentMeta, Indicator
+from ..schema import Clause, ClauseKind, Document, DocumentMeta, Indicator
+from ..text import strip_control
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,6 @@ PARSER_VERSION = "3"
 
 CN_NUM = "一二三四五六七八九十百零〇两"
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _DOC_NUMBER = re.compile(rf"[\u4e00-\u9fff]{{1,10}}〔\d{{4}}〕\d+号")
 _DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 _TITLE = re.compile(r"《(.+?)》")
@@ -68,7 +68,7 @@ def read_text(path: Path) -> str:
 
 
 def clean_line(line: str) -> str:
-    return _CONTROL.sub("", _BOOKMARK.sub("", line))
+    return strip_control(_BOOKMARK.sub("", line), "")
 
 
 def parse_document(text: str, doc_id: str, source: str = "") -> Document:
@@ -166,7 +166,7 @@ class _TreeBuilder:
                  (("发文机关", meta.issuer), ("文号", meta.doc_number), ("成文日期", meta.date),
                   ("主送机关", meta.recipients)) if value]
         lines = header + [f"（{fact}）" for fact in facts]  # one per line: each quotable on its own
-        self._emit(_Open("通知", "notice", 0, f"关于印发《{meta.title}》的通知", ("通知",), None, lines, order=self._position()))
+        self._emit(_Open("通知", ClauseKind.NOTICE, 0, f"关于印发《{meta.title}》的通知", ("通知",), None, lines, order=self._position()))
 
     def consume(self, lines: list[str]) -> None:
         i = 0
@@ -194,11 +194,11 @@ class _TreeBuilder:
         while self._stack and self._stack[-1].run_in:
             self._close()
         if not self._stack:
-            self._stack.append(_Open("前言", "preamble", 0, "前言", ("前言",), None, order=self._position()))
+            self._stack.append(_Open("前言", ClauseKind.PREAMBLE, 0, "前言", ("前言",), None, order=self._position()))
         self._stack[-1].paragraphs.append(line)
 
     def _open(self, level: _Level, number: str, line: str) -> None:
-        while self._stack and (self._stack[-1].level >= level.depth or self._stack[-1].kind == "preamble"):
+        while self._stack and (self._stack[-1].level >= level.depth or self._stack[-1].kind == ClauseKind.PREAMBLE):
             self._close()
         parent = self._stack[-1] if self._stack else None
         label = level.label.format(n=number)
@@ -208,7 +208,7 @@ class _TreeBuilder:
         self._stack.append(
             _Open(
                 ref=ref,
-                kind="clause",
+                kind=ClauseKind.CLAUSE,
                 level=level.depth,
                 heading=heading,
                 title_path=(parent.title_path if parent else ()) + (title,),
@@ -221,7 +221,7 @@ class _TreeBuilder:
 
     def _close(self) -> None:
         item = self._stack.pop()
-        if item.kind == "preamble":
+        if item.kind == ClauseKind.PREAMBLE:
             purpose = _PURPOSE.search("".join(item.paragraphs))
             if purpose:  # said in the words people ask with (目的), as the notice's facts line does
                 item.paragraphs.append(f"（编制目的：为{purpose.group('purpose')}）")
@@ -260,7 +260,7 @@ class _TreeBuilder:
         path = (parent.title_path if parent else ()) + (f"专栏 {title}",)
         table_text = "\n".join([f"专栏 {title}"] + ["\t".join(row) for row in rows] + ([note] if note else []))
         self.clauses.append(
-            Clause(self.doc_id, ref, "table", parent.level + 1 if parent else 1, title, path, table_text,
+            Clause(self.doc_id, ref, ClauseKind.TABLE, parent.level + 1 if parent else 1, title, path, table_text,
                    parent.ref if parent else None, self._position())
         )
         for indicator in _indicators(self.doc_id, ref, rows, note):
@@ -269,7 +269,7 @@ class _TreeBuilder:
                 Clause(
                     doc_id=self.doc_id,
                     ref=indicator.ref,
-                    kind="indicator",
+                    kind=ClauseKind.INDICATOR,
                     level=0,
                     heading=indicator.name,
                     title_path=path + (f"{indicator.number}.{indicator.name}",),

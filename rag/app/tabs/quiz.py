@@ -12,9 +12,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from .quiz import DIFFICULTIES, DIFFICULTY_NAMES, KIND_NAMES, KINDS, MAX_ITEMS, QuizError, QuizRequest, build_quiz
-from .quiz_export import to_markdown, write_bundle
-from .schema import Document
+from ...quiz.builder import DIFFICULTIES, DIFFICULTY_NAMES, KIND_NAMES, KINDS, MAX_ITEMS, QuizError, QuizRequest, build_quiz
+from ...quiz.export import to_markdown, write_bundle
+from ...schema import Document
 
 INTRO = "从规划条文自动出题，每题附答案、出处条款与原文说明。相同的随机种子生成相同的测验。"
 

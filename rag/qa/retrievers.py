@@ -9,11 +9,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from .embed import Embedder
-from .index import SearchIndex, bm25_scores, dense_scores
-from .parse import CN_NUM
-from .schema import Clause, Hit, Query
-from .tokenize import Tokenizer
+from ..corpus.parse import CN_NUM
+from ..embedding import Embedder
+from ..index.store import SearchIndex, bm25_scores, dense_scores
+from ..index.tokenize import Tokenizer
+from ..schema import Clause, ClauseKind, Hit, Query, Route
 
 RRF_K = 60
 CANDIDATES = 40
@@ -46,14 +46,14 @@ class Retriever:
         hits: dict[str, Hit] = {}
         for pattern in query.clause_refs:
             for clause in self._clauses:
-                if clause.kind == "clause" and re.fullmatch(rf"[{CN_NUM}]*{re.escape(pattern)}", clause.ref):
-                    hits.setdefault(clause.ref, Hit(clause, REFERENCE_SCORE, 1.0, 0.0, "reference"))
+                if clause.kind == ClauseKind.CLAUSE and re.fullmatch(rf"[{CN_NUM}]*{re.escape(pattern)}", clause.ref):
+                    hits.setdefault(clause.ref, Hit(clause, REFERENCE_SCORE, 1.0, 0.0, Route.REFERENCE))
         for number in query.indicator_numbers:
             for document in self.index.documents.values():
                 row = document.indicator(number)
                 clause = document.clause(row.ref) if row else None
                 if clause:
-                    hits.setdefault(clause.ref, Hit(clause, REFERENCE_SCORE, 1.0, 0.0, "reference"))
+                    hits.setdefault(clause.ref, Hit(clause, REFERENCE_SCORE, 1.0, 0.0, Route.REFERENCE))
         return list(hits.values())
 
     def retrieve(self, query: Query, k: int = 8) -> list[Hit]:
@@ -97,7 +97,7 @@ class Retriever:
             fused[ref] += bonus
         hits = [
             Hit(clause_of[ref], score, best_dense[ref], best_lexical[ref],
-                "indicator" if clause_of[ref].kind == "indicator" else "hybrid")
+                Route.INDICATOR if clause_of[ref].kind == ClauseKind.INDICATOR else Route.HYBRID)
             for ref, score in fused.items()
         ]
         hits.sort(key=lambda h: h.score, reverse=True)

@@ -10,9 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .index import split_sentences
-from .schema import Answer, Citation, Clause, Concept, Hit, Query, Statement
-from .tokenize import normalize
+from ...schema import Answer, Citation, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
+from ...text import clause_sentences, normalize
 
 MIN_COVERAGE = 0.4  # share of the question's concepts the cited clauses (with their titles) must cover
 MIN_CLAUSE_COVERAGE = 0.2  # ... and each cited clause at least this much
@@ -111,23 +110,13 @@ def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> li
     return chosen
 
 
-def _sentences(clause: Clause) -> list[str]:
-    heading_line = clause.title_path[-1] if clause.title_path else ""
-    result = []
-    for line in clause.text.split("\n"):
-        for sentence in split_sentences(line):
-            if sentence.rstrip("。；") != heading_line and sentence.strip():
-                result.append(sentence.strip())
-    return result
-
-
 def _line(statement: Statement) -> str:
     return f"{statement.text}【{statement.ref}】"
 
 
 def _is_item(clause: Clause) -> bool:
     """A numbered item with a subject of its own (5.食品产业): its sentences speak of that subject."""
-    return clause.kind == "clause" and clause.level >= 3 and bool(clause.heading)
+    return clause.kind == ClauseKind.CLAUSE and clause.level >= 3 and bool(clause.heading)
 
 
 def _statement_text(clause: Clause, sentence: str) -> str:
@@ -145,7 +134,7 @@ class AnswerComposer:
     def compose(self, query: Query, hits: list[Hit]) -> Answer:
         if not query.concepts:
             return self.refuse(query, hits, "请提出与规划内容相关的问题，例如：“到2030年新材料产业营收目标是多少？”")
-        if hits and hits[0].route == "reference":
+        if hits and hits[0].route == Route.REFERENCE:
             return self._quote(query, hits)
         key = query.key_concepts or query.concepts
         names = [c.word for c in key if not c.known and c.proper and (query.wants_number or query.unanswerable)]
@@ -202,7 +191,7 @@ class AnswerComposer:
         matches = []
         for hit in hits:
             titles = normalize(hit.clause.title).lower()
-            sentences = [self._sentence(s, titles, known, weights, total) for s in _sentences(hit.clause)]
+            sentences = [self._sentence(s, titles, known, weights, total) for s in clause_sentences(hit.clause)]
             covered = frozenset().union(*(s.covered for s in sentences))
             coverage = _weighted(covered, weights, total, titles, known, body=normalize(hit.clause.text).lower())
             matches.append(_ClauseMatch(hit.clause, sentences, covered, coverage, coverage + 0.15 * hit.score / top))
@@ -239,7 +228,7 @@ class AnswerComposer:
     def _outline_answer(self, query: Query, hits: list[Hit], key: tuple[Concept, ...]) -> Answer | None:
         """A 'which ones' question about a heading with items is answered by the items' titles."""
         for hit in hits[:3]:
-            items = [c for c in self.children(hit.clause) if c.kind == "clause"]
+            items = [c for c in self.children(hit.clause) if c.kind == ClauseKind.CLAUSE]
             heading = normalize(hit.clause.heading).lower()
             if items and any(_matches(c, heading) for c in key if not c.generic):
                 listing = "；".join(c.title_path[-1] for c in items)

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import jieba
 
-from .schema import Clause, Document, Indicator
-from .tokenize import Place, load_gazetteer, normalize
+from ..schema import Clause, Document, Indicator
+from ..corpus.places import Place, load_gazetteer
+from ..text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -1017,8 +1018,8 @@ def _pick(candidates: dict[str, list[tuple[tuple[int, int], QuizItem]]], request
 
 def command(args, settings) -> int:
     """python -m rag quiz: reads the corpus directly (no embedding model) and writes the quiz."""
-    from .index import load_corpus
-    from .quiz_export import FORMATS, render, save
+    from ..corpus.load import load_corpus
+    from .export import FORMATS, render, save
 
     fmt = (args.format or "md").lower()
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import shutil
 import tempfile
 import time
@@ -21,100 +20,29 @@ import faiss
 import numpy as np
 from llama_index.core.schema import TextNode
 
-from .config import Settings
-from .embed import Embedder, model_id
-from .parse import PARSER_VERSION, ParseError, parse_file
-from .schema import Clause, Document
-from .tokenize import Tokenizer, data_fingerprint
+from ..config import Settings
+from ..corpus.load import corpus_files
+from ..corpus.parse import PARSER_VERSION
+from ..corpus.vocab import data_fingerprint
+from ..embedding import Embedder, model_id
+from ..corpus.load import IndexUnavailable
+from ..schema import Clause, Document
+from .nodes import MAX_CHUNK_CHARS, embed_text, make_nodes, node_tokens
+from .tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
 
-MAX_CHUNK_CHARS = 320
-_SENTENCE_END = re.compile(r"(?<=[。；！？])")
 _FILES = ("manifest.json", "nodes.json", "dense.faiss", "bm25")
-
-
-class IndexUnavailable(RuntimeError):
-    """The index cannot be loaded or built; the message says which command fixes it."""
-
-
-def load_corpus(corpus_dir: Path) -> list[Document]:
-    paths = sorted(corpus_dir.glob("*.txt"))
-    if not paths:
-        raise IndexUnavailable(f"语料目录 {corpus_dir} 中没有 .txt 文件（设置 RAG_CORPUS_DIR 指向规划文本所在目录）")
-    documents = []
-    for path in paths:
-        try:
-            documents.append(parse_file(path))
-        except ParseError as error:
-            log.error("skipping %s: %s", path.name, error)
-    if not documents:
-        raise IndexUnavailable(f"语料目录 {corpus_dir} 中没有可解析的文件")
-    return documents
 
 
 def fingerprint(settings: Settings, corpus_dir: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(corpus_dir.glob("*.txt")):
+    for path in corpus_files(corpus_dir):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     for part in (PARSER_VERSION, data_fingerprint(), model_id(settings), str(MAX_CHUNK_CHARS)):
         digest.update(part.encode())
     return digest.hexdigest()[:20]
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text.replace("\n", "")) if s.strip()]
-
-
-def chunk_text(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
-    """One chunk for a normal clause; a very long one is split at sentence ends."""
-    if len(text) <= limit:
-        return [text]
-    chunks, current = [], ""
-    for sentence in split_sentences(text):
-        if current and len(current) + len(sentence) > limit:
-            chunks.append(current)
-            current = ""
-        current += sentence
-    return chunks + ([current] if current else [])
-
-
-def _searchable_text(clause: Clause, document: Document) -> str:
-    """What the index sees of a clause: a table by its title and note, a parent also by its items' titles."""
-    if clause.kind == "table":
-        lines = clause.text.split("\n")
-        text = "\n".join([lines[0]] + [line for line in lines[1:] if line.startswith("注")])
-    else:
-        text = clause.text
-    children = [c for c in document.children(clause.ref) if c.kind == "clause"]
-    if children:
-        text += "\n包括：" + "；".join(c.title_path[-1] for c in children)
-    return text
-
-
-def make_nodes(documents: list[Document]) -> list[TextNode]:
-    nodes = []
-    for document in documents:
-        for clause in document.clauses:
-            for i, chunk in enumerate(chunk_text(_searchable_text(clause, document))):
-                nodes.append(
-                    TextNode(
-                        id_=f"{document.doc_id}:{clause.ref}#{i}",
-                        text=chunk,
-                        metadata={
-                            "doc_id": document.doc_id,
-                            "ref": clause.ref,
-                            "kind": clause.kind,
-                            "title": clause.title,
-                            "context": " ".join(clause.title_path[-2:]),
-                            "chunk": i,
-                        },
-                        excluded_embed_metadata_keys=["doc_id", "ref", "kind", "chunk", "context"],
-                        excluded_llm_metadata_keys=["doc_id", "kind", "chunk", "context"],
-                    )
-                )
-    return nodes
 
 
 @dataclass
@@ -130,22 +58,14 @@ class SearchIndex:
         return document.clause(ref) if document else None
 
 
-def _node_tokens(tokenizer: Tokenizer, node: TextNode) -> list[str]:
-    return tokenizer.words(node.metadata["context"] + "\n" + node.text) or ["∅"]
-
-
-def _embed_text(node: TextNode) -> str:
-    return node.metadata["title"] + "\n" + node.text
-
-
 def build_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document]) -> SearchIndex:
     started = time.perf_counter()
     nodes = make_nodes(documents)
-    vectors = embedder.passages([_embed_text(n) for n in nodes])
+    vectors = embedder.passages([embed_text(n) for n in nodes])
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
     bm25 = bm25s.BM25()
-    bm25.index([_node_tokens(tokenizer, n) for n in nodes], show_progress=False)
+    bm25.index([node_tokens(tokenizer, n) for n in nodes], show_progress=False)
     manifest = {
         "fingerprint": fingerprint(settings, settings.corpus_dir),
         "model": embedder.model_id,

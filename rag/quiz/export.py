@@ -15,7 +15,7 @@ import docx
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from .quiz import DIFFICULTY_NAMES, KIND_NAMES, KINDS, LETTERS, MULTI_OPTIONS, Quiz, QuizItem
+from .builder import DIFFICULTY_NAMES, KIND_NAMES, KINDS, LETTERS, MULTI_OPTIONS, Quiz, QuizItem
 
 FORMATS = ("md", "csv", "json", "docx")
 PART_NUMBERS = "一二三四五六七八九十"

@@ -10,8 +10,8 @@ import logging
 
 import gradio as gr
 
-from .chat import clause_link
-from .measures import PROFILE_TAGS, MeasureFinder, ProfileInput, checklist_as_markdown
+from ..chat import clause_link
+from ...measures.finder import PROFILE_TAGS, MeasureFinder, ProfileInput, checklist_as_markdown
 
 log = logging.getLogger(__name__)
 

@@ -29,11 +29,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .config import Settings
-from .parse import ParseError, parse_file
-from .schema import Clause, Document
-from .query import generic_terms
-from .tokenize import Tokenizer, data_rows, load_aliases, load_counties, load_gazetteer, load_stopwords
+from ..config import Settings
+from ..corpus.parse import ParseError, parse_file
+from ..schema import Clause, Document
+from ..corpus.vocab import generic_terms
+from ..index.tokenize import Tokenizer
+from ..corpus.vocab import data_rows, load_aliases, load_stopwords
+from ..corpus.places import load_counties, load_gazetteer
 
 log = logging.getLogger(__name__)
 

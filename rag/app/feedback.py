@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .schema import Answer
+from ..schema import Answer
 
 RATINGS = ("up", "down")
 CSV_COLUMNS = ("id", "time", "rating", "comment", "question", "understood_as", "answer", "refused", "citations")
@@ -116,7 +116,7 @@ def _now() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .config import Settings
+    from ..config import Settings
 
     parser = argparse.ArgumentParser(prog="python -m rag.feedback", description="导出问答反馈为 CSV")
     parser.add_argument("output", help="CSV file to write")

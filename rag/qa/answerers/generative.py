@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,9 +20,10 @@ import openai
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
-from .config import Settings
-from .query import clean_question
-from .schema import Answer, Citation, Clause, Generation, Hit, Statement
+from ...config import Settings
+from ...schema import Answer, AnswerSource, Citation, Clause, Generation, Hit, Statement
+from ...text import fold, quantities, quantity_occurs
+from ..query import clean_question
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +32,9 @@ NO_KEY = "not-needed"  # local servers ignore the key; an explicit value stops t
 REFUSAL = "规划中没有找到相关内容"
 _REFUSAL_MARKERS = (REFUSAL, "未涉及", "没有涉及", "未提及", "没有提及", "没有提到", "未找到", "没有找到",
                     "无法回答", "不能回答", "没有相关", "未作规定", "没有规定")
-_UNITS = ("万亿元", "亿元", "万元", "万亿", "个百分点", "百分点", "千瓦时", "万千瓦", "千瓦", "兆瓦", "平方公里",
-          "公里", "万吨", "吨", "万人", "人次", "亿", "万", "千", "元", "家", "个", "项", "条", "座", "所", "台",
-          "套", "辆", "件", "款", "种", "类", "批", "名", "人", "户", "次", "亩", "倍", "%", "‰", "年", "月",
-          "日", "天", "小时", "岁")
-_QUANTITY = re.compile(
-    r"(?<![0-9A-Za-z.])(?P<cmp>[≥≤<>]=?)?"
-    r"(?P<num>[A-Za-z]*\d+(?:\.\d+)?(?:[~\-—–]\d+(?:\.\d+)?)?[A-Za-z]*)"
-    rf"(?P<unit>{'|'.join(re.escape(u) for u in _UNITS)})?"
-)
 _CITATION_GROUP = re.compile(r"(?:【[^【】\n]{1,40}】\s*)+")
 _CITATION = re.compile(r"【([^【】\n]{1,40})】")
 _REF_SEPARATORS = re.compile(r"[,，、;；/|]|和|及")
-_LIST_MARKER = re.compile(r"^\s*(?:[-*•]\s*)?(?:\d{1,2}[.、)）]|[（(]\d{1,2}[)）])\s*", re.M)
 _THINKING = re.compile(r"<think>.*?</think>", re.S)
 
 
@@ -67,13 +57,8 @@ class Verdict:
         return not self.reason
 
 
-def _fold(text: str) -> str:
-    """Width- and space-insensitive form for comparing numbers and references (％→%, （→(, ～→~)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
 def _ref_key(ref: str) -> str:
-    return _fold(ref).replace("·", "").replace("・", "").replace("•", "")
+    return fold(ref).replace("·", "").replace("・", "").replace("•", "")
 
 
 def visible_text(raw: str) -> str:
@@ -81,18 +66,6 @@ def visible_text(raw: str) -> str:
     text = _THINKING.sub("", raw)
     start = text.find("<think>")
     return (text if start < 0 else text[:start]).strip()
-
-
-def quantities(text: str) -> list[str]:
-    """Numbers as stated, with comparator and unit: 7700亿元, ≥54%, 6~7个, 5G. List markers are skipped."""
-    text = _LIST_MARKER.sub("", unicodedata.normalize("NFKC", text))
-    return [m.group(0) for m in _QUANTITY.finditer(re.sub(r"\s+", "", text))]
-
-
-def quantity_occurs(quantity: str, source: str) -> bool:
-    """Whether `quantity` is written in `source` (both folded); 700家 does not occur in 7700家."""
-    tail = "" if _QUANTITY.fullmatch(quantity).group("unit") else r"(?!\.?\d)"
-    return re.search(r"(?<![0-9A-Za-z.])" + re.escape(quantity) + tail, source) is not None
 
 
 def _is_refusal(text: str) -> bool:
@@ -107,8 +80,8 @@ class Verifier:
         self.by_key = {}
         for clause in clauses:
             self.by_key.setdefault(_ref_key(clause.ref), clause)
-        self.question = _fold(question)
-        self.all_text = _fold("\n".join(c.text for c in clauses))
+        self.question = fold(question)
+        self.all_text = fold("\n".join(c.text for c in clauses))
 
     def check(self, raw: str, complete: bool = True) -> Verdict:
         """Verify an answer; with complete=False (a streamed prefix) only the statements so far are checked."""
@@ -129,7 +102,7 @@ class Verifier:
                     return self._fail(text, f"引用了未检索到的条款【{ref}】")
                 clauses.append(clause)
             clauses = list(dict.fromkeys(clauses))
-            source = _fold("\n".join(c.text for c in clauses))
+            source = fold("\n".join(c.text for c in clauses))
             for quantity in quantities(segment):
                 if not quantity_occurs(quantity, source):
                     return self._fail(text, f"数字“{quantity}”在所引条款中找不到")
@@ -148,7 +121,7 @@ class Verifier:
             return self._fail(text, "回答没有标注引用条款")
         # numbers after the last citation belong to no statement: they must still be in a cited clause,
         # or, in a refusal, in the clauses given or the question itself ("规划中没有8000亿元的说法")
-        source = _fold("\n".join(c.text for c in cited))
+        source = fold("\n".join(c.text for c in cited))
         if refused:
             source = "\n".join((source, self.all_text, self.question))
         for quantity in quantities(tail):
@@ -239,7 +212,7 @@ class GenerativeAnswerer:
         """One non-streaming request, verified; the extractive answer when anything goes wrong."""
         prepared = self._prepare(question)
         if prepared is None:
-            return Generation(self.assistant.ask(question), "extractive")
+            return Generation(self.assistant.ask(question), AnswerSource.EXTRACTIVE)
         try:
             raw = self.llm.chat(prepared.messages).message.content or ""
         except Exception as error:  # any failure of the endpoint or its output must end in the fallback
@@ -251,7 +224,7 @@ class GenerativeAnswerer:
         the final Generation: the verified model answer, or the extractive one with a notice."""
         prepared = self._prepare(question)
         if prepared is None:
-            yield Generation(self.assistant.ask(question), "extractive")
+            yield Generation(self.assistant.ask(question), AnswerSource.EXTRACTIVE)
             return
         verifier = Verifier(prepared.clauses, prepared.question)
         deadline = time.monotonic() + self.settings.llm_timeout
@@ -298,7 +271,7 @@ class GenerativeAnswerer:
         citations = [Citation(c.doc_id, c.ref, c.title, c.text, scores.get(c.ref, 0.0)) for c in shown]
         text = _with_notice(prepared.notice, verdict.text)
         answer = Answer(prepared.question, text, verdict.refused, citations, list(verdict.statements), prepared.notice)
-        return Generation(answer, "llm")
+        return Generation(answer, AnswerSource.LLM)
 
     def _reject(self, question: str, verdict: Verdict, raw: str) -> Generation:
         log.warning("LLM answer rejected (%s) for %r: %.300s", verdict.reason, question, raw)
@@ -309,7 +282,7 @@ class GenerativeAnswerer:
         notice = f"（{reason}，已改用原文摘录）"
         answer.text = f"{notice}\n{answer.text}"
         answer.notice = "\n".join(filter(None, (notice, answer.notice)))
-        return Generation(answer, "extractive", reason)
+        return Generation(answer, AnswerSource.EXTRACTIVE, reason)
 
     def _failure(self, error: Exception) -> str:
         if isinstance(error, (_Timeout, openai.APITimeoutError, httpx.TimeoutException)):

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from .parse import CN_NUM
-from .schema import Concept, Query
-from .tokenize import Tokenizer, data_rows, normalize
+from ..corpus.parse import CN_NUM
+from ..corpus.vocab import generic_terms, qualifiers, unanswerable_kinds
+from ..index.tokenize import Tokenizer
+from ..schema import Concept, Query
+from ..text import clean_input, normalize, parse_quantities
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 # 二（三）5, 二（三）第5项, （三）第5项, （三）5
 _CLAUSE_REF = re.compile(
     rf"(?P<l1>[{CN_NUM}]+)?(?:[、.]|部分)?[（(](?P<l2>[{CN_NUM}]+)[）)](?:第?(?P<l3>\d{{1,2}})(?:项|条|点|款)?)?"
 )
 _PART_REF = re.compile(rf"第(?P<l1>[{CN_NUM}]+)部分")
 _INDICATOR_REF = re.compile(r"(?:指标|专栏)\s*第?\s*(?P<a>\d{1,2})\s*(?:项|个|号|条)?|第\s*(?P<b>\d{1,2})\s*(?:项|个|号)指标")
-_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(?:亿元|万元|亿|万|家|个|%|％|倍)")
 _WANTS_NUMBER = re.compile(r"多少|什么时候|啥时候|何时|哪天|(?<!哪)几[家个成倍]|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
 _MENTIONS_TARGET = re.compile(r"营收|收入|产值|目标|规模|多大|量级|盘子|达到")
 _WANTS_LIST = re.compile(r"哪些|哪几|包括|包含|有什么|都有|列举|列出|分别|几大|几个方面|什么产业|什么领域")
@@ -33,25 +32,9 @@ _PROPER_NOUN = {"nz", "nt", "ns", "eng"}
 _NOUN = _PROPER_NOUN | {"n", "vn", "j", "nr", "nrt"}
 
 
-@lru_cache(maxsize=1)
-def generic_terms() -> frozenset[str]:
-    return frozenset(row[0].strip() for row in data_rows("generic_terms.txt"))
-
-
-@lru_cache(maxsize=1)
-def qualifiers() -> frozenset[str]:
-    return frozenset(row[0].strip() for row in data_rows("qualifiers.txt"))
-
-
-@lru_cache(maxsize=1)
-def unanswerable_kinds() -> tuple[tuple[re.Pattern, str, str], ...]:
-    return tuple((re.compile(row[0]), row[1], row[2]) for row in data_rows("unanswerable.tsv"))
-
-
-def clean_question(raw: str, max_chars: int) -> tuple[str, str]:
-    """Return (question, notice). Control characters are dropped; an over-long question is cut."""
-    text = _CONTROL.sub(" ", raw or "")
-    text = re.sub(r"\s+", " ", text).strip()
+def clean_question(raw: object, max_chars: int) -> tuple[str, str]:
+    """Return (question, notice): the text cleaned (rag.text.clean_input); an over-long question is cut."""
+    text = clean_input(raw)
     notice = ""
     if len(text) > max_chars:
         notice = f"问题过长（{len(text)}字），只按前{max_chars}字回答。"
@@ -63,17 +46,17 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
     normalized = normalize(text)
     words = tokenizer.words(normalized)
     concepts = _concepts(words, normalized, tokenizer)
+    stated = [q for q in parse_quantities(normalized) if q.is_amount]
     return Query(
         text=text,
         terms=tuple(tokenizer.expand(words, normalized)),
         concepts=concepts,
         clause_refs=_clause_refs(normalized),
         indicator_numbers=tuple(int(m.group("a") or m.group("b")) for m in _INDICATOR_REF.finditer(normalized)),
-        wants_number=bool(_WANTS_NUMBER.search(normalized) or _QUANTITY.search(normalized)),
+        wants_number=bool(_WANTS_NUMBER.search(normalized) or stated),
         wants_list=bool(_WANTS_LIST.search(normalized)),
         mentions_target=bool(_MENTIONS_TARGET.search(normalized)),
-        quantities=tuple(m.group(0).replace(" ", "") for m in _QUANTITY.finditer(normalized))
-        + tuple(dict.fromkeys(re.findall(r"\d{4}年", normalized))),
+        quantities=tuple(q.text for q in stated) + tuple(dict.fromkeys(re.findall(r"\d{4}年", normalized))),
         unanswerable=tuple((reason, needed) for pattern, reason, needed in unanswerable_kinds() if pattern.search(normalized)),
         notice=notice,
     )
@@ -142,7 +125,7 @@ def complete_follow_up(question: str, previous: str | None, tokenizer: Tokenizer
     year = _FOLLOW_UP_YEAR.fullmatch(fragment)
     if year:
         return _put_year(previous, f"{year.group(1)}年")
-    place = _place_named(fragment, tokenizer)
+    place = tokenizer.gazetteer.place_named(fragment)
     if place == fragment:
         return _put_place(previous, place, tokenizer)
     subjects = _subjects(previous, tokenizer)
@@ -151,7 +134,7 @@ def complete_follow_up(question: str, previous: str | None, tokenizer: Tokenizer
     if not marked:
         return question
     own = analyze(fragment, tokenizer).key_concepts
-    topics = [s for s in subjects if _place_named(s, tokenizer) != s]
+    topics = [s for s in subjects if tokenizer.gazetteer.place_named(s) != s]
     if own and not ASKS.search(fragment) and topics and topics[0] in previous:
         return previous.replace(topics[0], fragment, 1)
     if not own and subjects:
@@ -165,13 +148,8 @@ def _put_year(previous: str, year: str) -> str:
     return f"{year}{previous}"
 
 
-def _place_named(text: str, tokenizer: Tokenizer) -> str | None:
-    names = [name for place in tokenizer.places for name in (place.name, *place.aliases) if name in text]
-    return max(names, key=len) if names else None
-
-
 def _put_place(previous: str, place: str, tokenizer: Tokenizer) -> str:
-    named = _place_named(previous, tokenizer)
+    named = tokenizer.gazetteer.place_named(previous)
     return previous.replace(named, place, 1) if named else f"{place}{previous}"
 
 

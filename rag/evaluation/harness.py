@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .config import PROJECT_ROOT, Settings
-from .schema import Answer
+from ..config import PROJECT_ROOT, Settings
+from ..schema import Answer
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def judge(q: EvalQuestion, answer_text: str, refused: bool, cited: list[str], re
 
 
 def evaluate_pipeline(assistant, questions: list[EvalQuestion], answer: Callable[[str], Answer]) -> list[Outcome]:
-    from .query import clean_question
+    from ..qa.query import clean_question
 
     answer("预热：新材料产业营收目标")  # the first call pays one-off costs; latency is measured warm
     outcomes = []
@@ -170,8 +170,8 @@ def summarize_by_type(outcomes: list[Outcome]) -> dict[str, dict]:
 def run(settings: Settings, questions_path: Path = DEFAULT_QUESTIONS, out_dir: Path = DEFAULT_OUT,
         assistant=None, llm: bool = False, with_baseline: bool = True) -> dict:
     from .baseline import BaselinePipeline
-    from .index import build_index
-    from .pipeline import Assistant
+    from ..index.store import build_index
+    from ..qa.engine import Assistant
 
     questions = load_questions(questions_path)
     assistant = assistant or Assistant(settings)
@@ -182,7 +182,7 @@ def run(settings: Settings, questions_path: Path = DEFAULT_QUESTIONS, out_dir: P
         build_seconds = round(time.perf_counter() - started, 2)
     answer = assistant.ask
     if llm:
-        from .llm import GenerativeAnswerer
+        from ..qa.answerers.generative import GenerativeAnswerer
 
         answer = GenerativeAnswerer(settings, assistant).answer
     ours = evaluate_pipeline(assistant, questions, answer)

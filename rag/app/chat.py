@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
+from ..qa.engine import EMPTY_QUESTION
+from ..qa.query import complete_follow_up
+from ..schema import Answer, AnswerSource, Citation, Clause, ClauseKind, Document, Generation
+from ..text import escape_markdown
 from .feedback import FeedbackStore
-from .pipeline import EMPTY_QUESTION
-from .query import complete_follow_up
-from .schema import Answer, Citation, Clause, Document, Generation
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def respond(
                 yield history, turns
                 continue
             content = answer_markdown(item.answer, shown_understood)
-            if item.source == "llm":
+            if item.source == AnswerSource.LLM:
                 content = f"{content}\n\n{GENERATED_NOTE}"
             _put_reply(history, asked, content)
             turns.append(Turn(question, understood, item.answer, asked))
@@ -99,7 +100,7 @@ def _answers(assistant, answerer, question: str) -> Iterator[str | Generation]:
     if answerer is not None:  # it answers extractively itself when no model is configured
         yield from answerer.stream(question)
     else:
-        yield Generation(assistant.ask(question), "extractive")
+        yield Generation(assistant.ask(question), AnswerSource.EXTRACTIVE)
 
 
 def _put_reply(history: list[dict], position: int, content: str) -> None:
@@ -115,13 +116,6 @@ def _shown_question(question: str) -> str:
 
 
 # -- Markdown ----------------------------------------------------------------------------------
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#$])")
-
-
-def escape_markdown(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
 def clause_href(doc_id: str, ref: str) -> str:
     return f"{CLAUSE_HREF}{quote(doc_id, safe='')}/{quote(ref, safe='')}"
 
@@ -226,7 +220,7 @@ def clause_markdown(clause: Clause, document: Document) -> str:
 
 
 def _label(clause: Clause) -> str:
-    if clause.kind in ("notice", "preamble"):
+    if clause.kind in (ClauseKind.NOTICE, ClauseKind.PREAMBLE):
         return clause.heading
     return clause.title_path[-1] if clause.title_path else clause.heading
 
@@ -235,7 +229,7 @@ def outline_markdown(document: Document) -> str:
     """The whole outline (一、/（一）/1.) as nested links; indicator rows are left to the table."""
     lines = [f"**《{escape_markdown(document.meta.title)}》**（{escape_markdown(document.meta.doc_number)}）", ""]
     for clause in document.clauses:
-        if clause.kind == "indicator":
+        if clause.kind == ClauseKind.INDICATOR:
             continue
         depth = max(len(clause.title_path) - 1, 0)
         lines.append("  " * depth + "- " + clause_link(document.doc_id, clause.ref, _label(clause)))
@@ -256,8 +250,8 @@ class IndicatorTable:
 def indicator_tables(document: Document) -> list[IndicatorTable]:
     """Each target table (专栏) of the document: its rows as printed, and the table's notes."""
     tables = []
-    for table in (c for c in document.clauses if c.kind == "table"):
-        refs = {c.ref for c in document.children(table.ref) if c.kind == "indicator"}
+    for table in (c for c in document.clauses if c.kind == ClauseKind.TABLE):
+        refs = {c.ref for c in document.children(table.ref) if c.kind == ClauseKind.INDICATOR}
         rows = [r for r in document.indicators if r.ref in refs]
         if not rows:
             continue

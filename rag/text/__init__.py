@@ -1,0 +1,23 @@
+"""The shared text layer: one normaliser, one sentence splitter, one grammar for numbers with units,
+one Markdown escaper. Every feature imports these instead of writing its own."""
+
+from .markdown import escape_markdown
+from .normalize import clean_input, decode_bytes, normalize, strip_control
+from .quantities import Quantity, fold, parse_quantities, quantities, quantity_occurs
+from .sentences import clause_body, clause_sentences, split_sentences
+
+__all__ = [
+    "Quantity",
+    "clause_body",
+    "clause_sentences",
+    "clean_input",
+    "decode_bytes",
+    "escape_markdown",
+    "fold",
+    "normalize",
+    "parse_quantities",
+    "quantities",
+    "quantity_occurs",
+    "split_sentences",
+    "strip_control",
+]
