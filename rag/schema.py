@@ -132,13 +132,16 @@ class Statement:
     ref: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
+    """What the assistant says: the text (statements with their 【ref】), whether it is a refusal, and the
+    clauses it cites. Frozen: a stage that adds to it makes a new one (dataclasses.replace)."""
+
     question: str
     text: str
     refused: bool
-    citations: list[Citation]
-    statements: list[Statement] = field(default_factory=list)
+    citations: tuple[Citation, ...]
+    statements: tuple[Statement, ...] = ()
     notice: str = ""  # e.g. "问题过长，已截取前500字"
 
     def to_dict(self) -> dict:

@@ -158,7 +158,7 @@ def test_a_part_that_names_nothing_new_stays_with_its_question(assistant):
 def test_a_part_asking_what_plans_never_give_is_refused_on_its_own(assistant, document):
     answer = assistant.ask("电子信息制造业营收目标多少？省里补贴多少钱？")
     ref, target = _revenue(document, "电子信息制造业")
-    assert not answer.refused and target in answer.text and "规划未规定具体的资金" in answer.text
+    assert not answer.refused and target in answer.text and "未规定具体的资金" in answer.text
     assert [c.ref for c in answer.citations] == [ref]  # not the nearest clauses of the refused part
 
 

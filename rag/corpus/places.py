@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .vocab import data_rows
 
@@ -122,6 +122,11 @@ class Gazetteer:
                 self._short.setdefault(county.short, location)
         self._exact_names = sorted(self._exact, key=len, reverse=True)
         self._short_names = sorted(self._short, key=len, reverse=True)
+
+    @cached_property
+    def pattern(self) -> str:
+        """A regular expression that matches any region or 市州 name."""
+        return "|".join(re.escape(name) for name in sorted(self._place_of, key=len, reverse=True))
 
     def find_all(self, text: str) -> list[tuple[str, Location]]:
         """Every place a text names, longest names first (大湘西 is not 湘西), in order of appearance."""

@@ -42,6 +42,9 @@ def qualifiers() -> frozenset[str]:
     return frozenset(row[0].strip() for row in data_rows("qualifiers.txt"))
 
 
+PLACE_SLOT = "{place}"  # in unanswerable.tsv: a sentence must name a place of the gazetteer
+
+
 @lru_cache(maxsize=1)
 def unanswerable_kinds() -> tuple[tuple[re.Pattern, str, str], ...]:
     return tuple((re.compile(row[0]), row[1], row[2]) for row in data_rows("unanswerable.tsv"))

@@ -1,18 +1,29 @@
-"""The assistant: loads the corpus, model and index once, then answers questions."""
+"""The assistant: a question's path as explicit stages, in the spirit of llama-index's RetrieverQueryEngine.
+
+    clean → split into parts → analyse (once per part) → retrieve (reference, dense + BM25, fusion,
+    indicator bonus) → answerers in order (reference, scope, calculation, ranking, list, claim, passage)
+
+Corpus, model, index and facts are loaded once.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
+from dataclasses import replace
+from functools import lru_cache
 
 from ..config import Settings
 from ..corpus.load import load_corpus
 from ..embedding import load_embedder
+from ..facts import extract_facts
+from ..facts.lookup import FactLookup
 from ..index.store import SearchIndex, build_index, load_index
 from ..index.tokenize import Tokenizer
 from ..schema import Answer, Clause, Document, Hit, Query
-from .answerers.extractive import AnswerComposer, combine
+from .answerers import ANSWERERS, AnswerContext, combine, refusal
+from .intent import read_intent
 from .query import analyze, clean_question, split_question
 from .retrievers import Retriever
 
@@ -21,6 +32,7 @@ log = logging.getLogger(__name__)
 EMPTY_QUESTION = "请输入问题，例如：“到2030年新材料产业营收目标是多少？”"
 NOT_CHINESE = "请用中文提问：本助手依据规划的中文原文作答。"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+ANALYSIS_CACHE = 512
 
 
 class Assistant:
@@ -33,31 +45,43 @@ class Assistant:
         loader = build_index if rebuild else load_index
         self.index: SearchIndex = loader(self.settings, self.embedder, self.tokenizer, self.documents)
         self.retriever = Retriever(self.index, self.embedder, self.tokenizer)
-        self.composer = AnswerComposer(self.retriever.idf, self._children)
+        self.facts = extract_facts(self.documents)
+        self.context = AnswerContext({d.doc_id: d for d in self.documents}, FactLookup(self.facts),
+                                     self.tokenizer.gazetteer, self.retriever.idf)
+        self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
 
-    def _children(self, clause: Clause) -> list[Clause]:
-        return self.index.documents[clause.doc_id].children(clause.ref)
+    def _analyze(self, text: str, notice: str = "") -> Query:
+        return analyze(text, self.tokenizer, notice)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: object) -> Answer:
         text, notice = clean_question(question, self.settings.max_question_chars)
         if not text:
-            return Answer(question or "", EMPTY_QUESTION, True, [], notice=notice)
+            return Answer(text, EMPTY_QUESTION, True, (), notice=notice)
         if not _CJK.search(text):
-            return self.composer.refuse(*self.retrieve(text, notice), NOT_CHINESE)
-        parts = split_question(text, self.tokenizer)
+            query, hits = self.retrieve(text, notice)
+            return refusal(query, hits, NOT_CHINESE)
+        parts = split_question(text, self.tokenizer, self.analyze)
         if len(parts) == 1:
-            answer = self.composer.compose(*self.retrieve(text, notice))
+            answer = self.answer(text, notice)
         else:
-            answer = combine(text, parts, [self.composer.compose(*self.retrieve(part)) for part in parts], notice)
-        if notice:
-            answer.text = f"{notice}\n{answer.text}"
-        return answer
+            answer = combine(text, parts, [self.answer(part) for part in parts], notice)
+        return replace(answer, text=f"{notice}\n{answer.text}") if notice else answer
+
+    def answer(self, text: str, notice: str = "") -> Answer:
+        """One part of a question through retrieval and the answerers."""
+        query, hits = self.retrieve(text, notice)
+        intent = read_intent(text)
+        for answerer in ANSWERERS:
+            answer = answerer(query, intent, hits, self.context)
+            if answer is not None:
+                return answer
+        raise AssertionError("the passage answerer always answers")
 
     def retrieve(self, text: str, notice: str = "") -> tuple[Query, list[Hit]]:
         """A cleaned question analysed, and the clauses found for it, best first."""
-        query = analyze(text, self.tokenizer, notice)
-        return query, self.retriever.retrieve(query, k=max(self.settings.top_k, 8))
+        query = self.analyze(text, notice)
+        return query, self.retriever.retrieve(query, k=self.settings.top_k)
 
     def show(self, ref: str, doc_id: str | None = None) -> Clause | None:
         for document in self.documents:

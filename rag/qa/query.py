@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..corpus.parse import CN_NUM
-from ..corpus.vocab import generic_terms, qualifiers, unanswerable_kinds
+from ..corpus.vocab import PLACE_SLOT, generic_terms, qualifiers, unanswerable_kinds
 from ..index.tokenize import Tokenizer
 from ..schema import Concept, Query
 from ..text import clean_input, normalize, parse_quantities
@@ -57,16 +58,18 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
         wants_list=bool(_WANTS_LIST.search(normalized)),
         mentions_target=bool(_MENTIONS_TARGET.search(normalized)),
         quantities=tuple(q.text for q in stated) + tuple(dict.fromkeys(re.findall(r"\d{4}年", normalized))),
-        unanswerable=tuple((reason, needed) for pattern, reason, needed in unanswerable_kinds() if pattern.search(normalized)),
+        unanswerable=tuple((reason, needed.replace(PLACE_SLOT, tokenizer.gazetteer.pattern))
+                           for pattern, reason, needed in unanswerable_kinds() if pattern.search(normalized)),
         notice=notice,
     )
 
 
-def split_question(text: str, tokenizer: Tokenizer) -> list[str]:
+def split_question(text: str, tokenizer: Tokenizer, analyzer: Callable[[str], Query] | None = None) -> list[str]:
     """The parts of a question that asks about several things (“电子信息营收目标多少？省里补贴多少钱？”),
     each a question of its own. A part that names nothing new (“2030年呢”) stays with the part before it;
     one that names only a place (“岳阳有份吗”) is asked about the first part's subject, its first key word
-    (Chinese puts the topic first)."""
+    (Chinese puts the topic first). `analyzer` is the caller's (cached) analysis of a text."""
+    analyzer = analyzer or (lambda part: analyze(part, tokenizer))
     clauses: list[str] = []
     for sentence in filter(None, (p.strip() for p in _SENTENCE_END.split(text))):
         pending = ""  # a clause that asks nothing is context for the next one (“我们是…企业，有什么支持”)
@@ -79,12 +82,12 @@ def split_question(text: str, tokenizer: Tokenizer) -> list[str]:
             clauses.append(pending)
     if len(clauses) < 2:
         return [text]
-    first = analyze(clauses[0], tokenizer).key_concepts
+    first = analyzer(clauses[0]).key_concepts
     subject = next((c.word for c in first if c.known and not c.qualifier and not c.proper), "")
     parts = [clauses[0]]
     for clause in clauses[1:]:
         completed = complete_follow_up(clause, clauses[0], tokenizer)  # “…目标多少？生物医药呢？”
-        own = analyze(clause, tokenizer).key_concepts
+        own = analyzer(clause).key_concepts
         if completed != clause or _names_own_subject(own, tokenizer):
             parts.append(completed)
         elif subject and any(c.qualifier or c.proper for c in own):

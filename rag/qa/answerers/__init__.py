@@ -1,0 +1,25 @@
+"""Answerers, tried in order; the first that answers wins. Each reads the analysed question, its intent and
+the retrieved clauses (rag.qa.answerers.base.Answerer)."""
+
+from .base import AnswerContext, Answerer, build_answer, combine, refusal
+from .claims import answer_claim
+from .documents import answer_document_facts
+from .extractive import MissingDetailAnswerer, PassageAnswerer, answer_out_of_scope, answer_reference
+from .listing import answer_list
+from .quantitative import answer_calculation, answer_ranking
+
+_PASSAGES = PassageAnswerer()
+
+ANSWERERS: tuple[Answerer, ...] = (
+    answer_reference,  # the question names clauses: quote them
+    answer_out_of_scope,  # nothing to look up, or a scope the documents never speak of
+    answer_document_facts,  # who issued it, 文号, date, to whom
+    MissingDetailAnswerer(_PASSAGES),  # 规划提到…，但未规定… (an amount, a date, a body, a procedure, criteria)
+    answer_calculation,  # 增加多少, 几个百分点, 多少倍, 一共: computed from cited facts
+    answer_ranking,  # 最高的三个, 低于1500亿元的: over every comparable item
+    answer_list,  # 有哪些: every item of a heading, each cited
+    answer_claim,  # …吧, 对吗: 不是/是的 with the cited fact
+    _PASSAGES,  # the best sentences, or an honest refusal when nothing covers the question
+)
+
+__all__ = ["ANSWERERS", "AnswerContext", "Answerer", "build_answer", "combine", "refusal"]

@@ -10,8 +10,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...schema import Answer, Citation, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
+from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
 from ...text import clause_sentences, normalize
+from ..intent import Intent
+from .base import AnswerContext, build_answer, refusal
 
 MIN_COVERAGE = 0.4  # share of the question's concepts the cited clauses (with their titles) must cover
 MIN_CLAUSE_COVERAGE = 0.2  # ... and each cited clause at least this much
@@ -57,11 +59,11 @@ class _ClauseMatch:
     def states_whole_number(self) -> bool:
         """An item of the outline (an industry) that names what the question asks about only as a part of
         itself (酒饮料精制茶 in 食品产业): its numbers are the whole item's, which the answer must say."""
-        return _is_item(self.clause) and bool(self.covered) and any(
+        return is_item(self.clause) and bool(self.covered) and any(
             s.has_quantity and s.scope_match for s in self.sentences)
 
 
-def _quoted(words: list[str]) -> str:
+def quoted(words: list[str]) -> str:
     return "、".join(f"“{w}”" for w in words[:3])
 
 
@@ -69,7 +71,7 @@ def has_quantity(text: str) -> bool:
     return bool(re.search(r"\d", _YEAR.sub("", text)))
 
 
-def _matches(concept: Concept, text: str, broader: bool = True) -> bool:
+def matches_concept(concept: Concept, text: str, broader: bool = True) -> bool:
     forms = (*concept.forms, *concept.broader) if broader else concept.forms
     return any(form.lower() in text for form in forms)
 
@@ -82,8 +84,8 @@ def _weighted(covered, weights, total, titles, known, text=None, body="") -> flo
     weight = 0.0
     for concept in known:
         if concept.word in covered:
-            in_text = text is None or _matches(concept, text)
-            itself = _matches(concept, f"{titles}\n{text or body}", broader=False)
+            in_text = text is None or matches_concept(concept, text)
+            itself = matches_concept(concept, f"{titles}\n{text or body}", broader=False)
             share = (1.0 if in_text else CONTEXT_WEIGHT) * (1.0 if itself else BROADER_WEIGHT)
             weight += weights[concept.word] * share
     return weight / total
@@ -110,49 +112,76 @@ def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> li
     return chosen
 
 
-def _line(statement: Statement) -> str:
-    return f"{statement.text}【{statement.ref}】"
-
-
-def _is_item(clause: Clause) -> bool:
+def is_item(clause: Clause) -> bool:
     """A numbered item with a subject of its own (5.食品产业): its sentences speak of that subject."""
     return clause.kind == ClauseKind.CLAUSE and clause.level >= 3 and bool(clause.heading)
 
 
 def _statement_text(clause: Clause, sentence: str) -> str:
     """Name the clause's subject when the sentence does not (到2030年，力争营收… → 新材料产业：到2030年…)."""
-    if _is_item(clause) and clause.heading not in sentence:
+    if is_item(clause) and clause.heading not in sentence:
         return f"{clause.heading}：{sentence}"
     return sentence
 
 
-class AnswerComposer:
-    def __init__(self, idf: Callable[[str], float], children: Callable[[Clause], list[Clause]]):
-        self.idf = idf
-        self.children = children
+def answer_reference(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    """A question that names clauses (二（三）5, 指标11) gets them quoted whole."""
+    if not hits or hits[0].route != Route.REFERENCE:
+        return None
+    statements = [Statement(h.clause.text.replace("\n", " "), h.clause.ref) for h in hits]
+    return build_answer(query, statements, [h.clause for h in hits], hits)
 
-    def compose(self, query: Query, hits: list[Hit]) -> Answer:
-        if not query.concepts:
-            return self.refuse(query, hits, "请提出与规划内容相关的问题，例如：“到2030年新材料产业营收目标是多少？”")
-        if hits and hits[0].route == Route.REFERENCE:
-            return self._quote(query, hits)
+
+def answer_out_of_scope(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    """Nothing to look up, or a name or scope (全国, 湖北, 十四五) the documents never use."""
+    if not query.concepts:
+        return refusal(query, hits, "请提出与规划内容相关的问题，例如：“到2030年新材料产业营收目标是多少？”")
+    key = query.key_concepts or query.concepts
+    names = [c.word for c in key if not c.known and c.proper and (query.wants_number or query.unanswerable)]
+    scopes = [c.word for c in query.concepts if not c.known and c.qualifier]
+    if names or scopes:
+        return refusal(query, hits, f"规划中没有关于{quoted(scopes + names)}的内容。")
+    return None
+
+
+def fill_slots(query: Query, matches: list[_ClauseMatch]) -> tuple[list[_ClauseMatch], str]:
+    """Keep the clauses with a sentence that names the question's topic and gives the detail it asks for
+    (an amount, a date, a body, a procedure, criteria); also say which detail is missing when none does."""
+    for reason, needed in query.unanswerable:
+        matches = [m for m in matches if any(s.covered and re.search(needed, s.text) for s in m.sentences)]
+        if not matches:
+            return [], reason
+    return matches, ""
+
+
+class MissingDetailAnswerer:
+    """A question about something the plan names, asking a detail it does not give (规划提到…，但未规定…).
+    Tried before the answerers that would otherwise answer it with a list or a passage about the topic."""
+
+    def __init__(self, passages: PassageAnswerer):
+        self.passages = passages
+
+    def __call__(self, query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+        if not query.unanswerable:
+            return None
+        matches = self.passages.covering(query, hits, context)
+        topic = matches[0].clause if matches else None
+        _, missing = fill_slots(query, matches)
+        if not missing:
+            return None
+        said = f"规划在【{topic.ref}】提到了相关内容，但" if topic else "规划"
+        return refusal(query, hits, f"{said}未规定{missing}，请咨询主管部门。")
+
+
+class PassageAnswerer:
+    """The best sentences of the clauses that cover the question; a refusal when none does, or when the
+    question asks a detail (an amount, a date, a procedure) that no covering sentence gives."""
+
+    def __call__(self, query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
         key = query.key_concepts or query.concepts
-        names = [c.word for c in key if not c.known and c.proper and (query.wants_number or query.unanswerable)]
-        scopes = [c.word for c in query.concepts if not c.known and c.qualifier]
-        if names or scopes:
-            return self.refuse(query, hits, f"规划中没有关于{_quoted(scopes + names)}的内容。")
-        if query.wants_list:
-            listed = self._outline_answer(query, hits, key)
-            if listed:
-                return listed
         known = tuple(c for c in key if c.known)
-        weights = self._weights(key)
-        matches = [m for m in self._matches(query, hits[:CANDIDATE_CLAUSES], known, weights)
-                   if m.coverage >= MIN_CLAUSE_COVERAGE]
-        for reason, needed in query.unanswerable:
-            matches = [m for m in matches if any(re.search(needed, s.text) for s in m.sentences)]
-            if not matches:
-                return self.refuse(query, hits, f"规划未规定{reason}，请咨询主管部门。")
+        weights = self._weights(key, context.idf)
+        matches, _ = fill_slots(query, self.covering(query, hits, context))  # a missing detail was refused earlier
         if query.wants_number:
             matches.sort(key=lambda m: 2 if m.states_number else int(m.states_whole_number), reverse=True)
         chosen = _complementary(matches, weights) if matches else []
@@ -161,26 +190,35 @@ class AnswerComposer:
             chosen = [m for m in chosen[:1] if m.states_whole_number]
             if chosen:
                 titles = normalize(chosen[0].clause.title).lower()
-                parts = [c.word for c in known if not c.qualifier and not _matches(c, titles)]
-                lead = (f"规划没有单列{_quoted(parts or [c.word for c in known])}的数值，"
+                parts = [c.word for c in known if not c.qualifier and not matches_concept(c, titles)]
+                lead = (f"规划没有单列{quoted(parts or [c.word for c in known])}的数值，"
                         f"以下是其所在条款“{chosen[0].clause.heading}”的整体目标：")
         if not chosen or _union_coverage(chosen, weights) < MIN_COVERAGE:
-            missing = [c.word for c in known if not any(_matches(c, self._context(h.clause)) for h in hits[:3])]
-            subject = _quoted(missing or [c.word for c in key])
+            missing = [c.word for c in known if not any(matches_concept(c, self._context(h.clause)) for h in hits[:3])]
+            subject = quoted(missing or [c.word for c in key])
             reason = f"规划中未找到关于{subject}的具体数值" if query.wants_number else f"规划中未找到关于{subject}的内容"
-            return self.refuse(query, hits, reason + "。")
+            return refusal(query, hits, reason + "。")
         statements = [Statement(_statement_text(m.clause, s.text), m.clause.ref)
                       for m in chosen for s in self._best_sentences(query, m, whole=bool(lead))]
-        return self._answer(query, statements, [m.clause for m in chosen], hits, lead)
+        return build_answer(query, statements, [m.clause for m in chosen], hits, lead)
+
+    def covering(self, query: Query, hits: list[Hit], context: AnswerContext) -> list[_ClauseMatch]:
+        """The top clauses that cover enough of the question, best first."""
+        key = query.key_concepts or query.concepts
+        known = tuple(c for c in key if c.known)
+        weights = self._weights(key, context.idf)
+        return [m for m in self._matches(query, hits[:CANDIDATE_CLAUSES], known, weights)
+                if m.coverage >= MIN_CLAUSE_COVERAGE]
 
     # -- pieces ------------------------------------------------------------------------------
     @staticmethod
     def _context(clause: Clause) -> str:
         return normalize(clause.title + "\n" + clause.text).lower()
 
-    def _weights(self, key: tuple[Concept, ...]) -> dict[str, float]:
+    @staticmethod
+    def _weights(key: tuple[Concept, ...], idf: Callable[[str], float]) -> dict[str, float]:
         """Rarer words weigh more; a noun the corpus never uses weighs less but can never be covered."""
-        return {c.word: self.idf(c.word) * (1.0 if c.known else UNKNOWN_WEIGHT)
+        return {c.word: idf(c.word) * (1.0 if c.known else UNKNOWN_WEIGHT)
                 for c in key if c.known or c.salient}
 
     def _matches(self, query: Query, hits: list[Hit], known: tuple[Concept, ...],
@@ -201,15 +239,15 @@ class AnswerComposer:
     @staticmethod
     def _sentence(sentence: str, titles: str, known, weights, total) -> _Sentence:
         text = normalize(sentence).lower()
-        covered = frozenset(c.word for c in known if _matches(c, text) or _matches(c, titles))
+        covered = frozenset(c.word for c in known if matches_concept(c, text) or matches_concept(c, titles))
         subject_text = _RATIO_BASE.sub("占比重", titles + text)
         return _Sentence(
             text=sentence,
             covered=covered,
             coverage=_weighted(covered, weights, total, titles, known, text),
             has_quantity=has_quantity(text),
-            subject_match=not known or any(_matches(c, subject_text) for c in known if not c.qualifier),
-            scope_match=all(_matches(c, text) for c in known if c.qualifier),
+            subject_match=not known or any(matches_concept(c, subject_text) for c in known if not c.qualifier),
+            scope_match=all(matches_concept(c, text) for c in known if c.qualifier),
         )
 
     @staticmethod
@@ -224,63 +262,3 @@ class AnswerComposer:
         ranked = sorted(match.sentences, key=lambda s: (stated(s), s.coverage), reverse=True)
         chosen = ranked[:SENTENCES_PER_CLAUSE]
         return [s for s in match.sentences if s in chosen]
-
-    def _outline_answer(self, query: Query, hits: list[Hit], key: tuple[Concept, ...]) -> Answer | None:
-        """A 'which ones' question about a heading with items is answered by the items' titles."""
-        for hit in hits[:3]:
-            items = [c for c in self.children(hit.clause) if c.kind == ClauseKind.CLAUSE]
-            heading = normalize(hit.clause.heading).lower()
-            if items and any(_matches(c, heading) for c in key if not c.generic):
-                listing = "；".join(c.title_path[-1] for c in items)
-                statement = Statement(f"{hit.clause.title_path[-1]}包括：{listing}。", hit.clause.ref)
-                return self._answer(query, [statement], [hit.clause], hits)
-        return None
-
-    def _quote(self, query: Query, hits: list[Hit]) -> Answer:
-        statements = [Statement(h.clause.text.replace("\n", " "), h.clause.ref) for h in hits]
-        return self._answer(query, statements, [h.clause for h in hits], hits)
-
-    def _answer(self, query: Query, statements: list[Statement], clauses: list[Clause], hits: list[Hit],
-                lead: str = "") -> Answer:
-        scores = {h.clause.ref: h.score for h in hits}
-        citations = []
-        for clause in dict.fromkeys(clauses):
-            citations.append(Citation(clause.doc_id, clause.ref, clause.title, clause.text, scores.get(clause.ref, 0.0)))
-        lines = [_line(s) for s in statements]
-        cited_text = normalize("".join(c.text for c in clauses))
-        absent = [q for q in query.quantities if q not in cited_text]
-        if absent:
-            lines.insert(0, f"注意：所引规划条款中没有“{'、'.join(absent)}”这一说法，原文是：")
-        elif lead:
-            lines.insert(0, lead)
-        return Answer(query.text, "\n".join(lines), False, citations, statements, query.notice)
-
-    def refuse(self, query: Query, hits: list[Hit], reason: str) -> Answer:
-        nearest = [h.clause for h in hits[:3]]
-        text = reason
-        if nearest:
-            text += "最接近的条款：" + "；".join(f"{c.ref} {c.title_path[-1]}" for c in nearest) + "。"
-        citations = [Citation(c.doc_id, c.ref, c.title, c.text, h.score) for c, h in zip(nearest, hits)]
-        return Answer(query.text, text, True, citations, [], query.notice)
-
-
-def combine(question: str, parts: list[str], answers: list[Answer], notice: str = "") -> Answer:
-    """One answer to a question that asks several things: each part's answer under the part it answers.
-    It is refused only when every part is; then it lists the clauses nearest to each."""
-    refused = all(a.refused for a in answers)
-    lines, citations, statements = [], {}, []
-    for part, answer in zip(parts, answers, strict=True):
-        lines.append(f"关于“{part}”：")
-        new = [s for s in answer.statements if s not in statements]
-        if answer.statements and not new:
-            lines.append("见上文" + "".join(dict.fromkeys(f"【{s.ref}】" for s in answer.statements)) + "。")
-        elif answer.statements:  # the part's lines without those already given for an earlier part
-            given = {_line(s) for s in answer.statements if s not in new}
-            lines.extend(line for line in answer.text.split("\n") if line not in given)
-        else:
-            lines.append(answer.text)
-        if refused or not answer.refused:  # an answered part's evidence, not another part's nearest clauses
-            for citation in answer.citations:
-                citations.setdefault(citation.ref, citation)
-            statements.extend(new)
-    return Answer(question, "\n".join(lines), refused, list(citations.values()), statements, notice)

@@ -1,0 +1,264 @@
+"""Answers computed from the plan's facts: calculations with their working, filters and rankings across
+items, and claims checked against what the plan states. Every operand is cited; nothing is estimated."""
+
+from __future__ import annotations
+
+import re
+
+from ...facts import Bound, Fact, Role
+from ...facts.lookup import NAMED_RUN, shared_run
+from ...schema import Answer, Hit, Query, Statement
+from ...text import normalize, parse_quantities
+from ..intent import Comparison, Intent, Operation, Order
+from .base import AnswerContext, build_answer
+
+_PERCENT = ("%", "‰")
+_RATE = re.compile(r"增速|增长|降低|下降|减少")
+_INDICATORS = re.compile(r"指标")
+_EACH = re.compile(r"分别|各自|各|每个")
+_EXPLICIT_DIFFERENCE = re.compile(r"百分点|差|比|相比|高出|低于|高于|多出")
+MAX_RANKED = 20
+
+
+def number(value: float) -> str:
+    """A computed value as a person writes it: 107, 0.8, 1.44."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text if text != "-0" else "0"
+
+
+def _unit_of_difference(unit: str) -> str:
+    return "个百分点" if unit in _PERCENT else unit
+
+
+def fact_statement(fact: Fact) -> Statement:
+    return Statement(fact.span if fact.subject in fact.span else f"{fact.subject}：{fact.span}", fact.ref)
+
+
+def answer_from(query: Query, hits: list[Hit], context: AnswerContext, facts: list[Fact],
+                 statements: list[Statement], lead: str = "") -> Answer:
+    clauses = [c for c in (context.clause(f.doc_id, f.ref) for f in facts) if c]
+    return build_answer(query, statements, clauses, hits, lead, check_premise=False)
+
+
+def _is_rate(fact: Fact) -> bool:
+    """A measure that is itself a change per year (年均增速, 能耗降低)."""
+    return fact.unit in _PERCENT and bool(_RATE.search(fact.subject))
+
+
+def _same_thing(a: Fact, b: Fact) -> bool:
+    """A table row and a sentence that restates it: the same role and value, and the same subject (one name
+    inside the other, or a long shared part)."""
+    if a.role != b.role or a.value != b.value or a.unit != b.unit:
+        return False
+    return a.subject in b.subject or b.subject in a.subject or shared_run(a.subject, b.subject) >= NAMED_RUN
+
+
+def _targets(facts: list[Fact]) -> list[Fact]:
+    """One target per thing (the table row wins over a sentence restating it), in the order named."""
+    return [target for _, target in map(_base_and_target, _things(facts)) if target]
+
+
+# -- calculation -------------------------------------------------------------------------------------------
+def answer_calculation(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    if intent.operation is None:
+        return None
+    facts = context.facts.named_in(query.text, query.concepts)
+    if intent.operation == Operation.SUM:
+        return _sum(query, hits, context, facts)
+    if not facts or (intent.operation == Operation.DIFFERENCE and _is_rate(facts[0])
+                     and not _EXPLICIT_DIFFERENCE.search(query.text)):
+        return None  # 每年增长多少 asks for a growth rate's value, not a difference
+    things = _things(facts)
+    rows = [_base_and_target(group) for group in things]
+    changes = [(base, target) for base, target in rows if base and target]
+    if len(changes) >= 2 and _EACH.search(query.text):
+        return _changes(query, intent, hits, context, changes)
+    firsts = [target for _, target in rows if target]
+    same_unit = [f for f in firsts if f.unit == firsts[0].unit] if firsts else []
+    if len(same_unit) >= 2:
+        return _between(query, intent, hits, context, same_unit[:2])
+    if changes:
+        return _changes(query, intent, hits, context, changes[:1])
+    target = firsts[0] if firsts else None
+    if target and intent.operation == Operation.RATIO and _is_rate(target):
+        return _compound(query, hits, context, target)
+    return None
+
+
+def _things(facts: list[Fact]) -> list[list[Fact]]:
+    """Facts grouped by what they are about (a table row and the sentence restating it are one thing)."""
+    rows: dict[tuple[str, str], list[Fact]] = {}
+    for fact in facts:
+        rows.setdefault((fact.ref, fact.subject), []).append(fact)
+    things: list[list[Fact]] = []
+    for row in rows.values():
+        group = next((g for g in things if any(_same_thing(f, other) for f in row for other in g)), None)
+        if group is None:
+            things.append(list(row))
+        else:
+            group.extend(row)
+    return things
+
+
+def _base_and_target(group: list[Fact]) -> tuple[Fact | None, Fact | None]:
+    """The base and target of one thing, from the same row where there is one."""
+    for fact in group:
+        if fact.role == Role.TARGET:
+            base = next((f for f in group if f.role == Role.BASE and f.ref == fact.ref), None)
+            if base:
+                return base, fact
+    return (next((f for f in group if f.role == Role.BASE), None),
+            next((f for f in group if f.role == Role.TARGET), None))
+
+
+def _changes(query, intent, hits, context, pairs: list[tuple[Fact, Fact]]) -> Answer:
+    statements, facts, bounded = [], [], []
+    for base, target in pairs:
+        result = _change(intent, base, target)
+        statements += [fact_statement(base), fact_statement(target), Statement(f"计算：{result}", target.ref)]
+        facts += [base, target]
+        if target.bound != Bound.EXACT:
+            bounded.append(target.quantity)
+    lead = f"按规划数值计算（目标为{'、'.join(bounded)}，结果为下限）：" if bounded else "按规划数值计算："
+    return answer_from(query, hits, context, facts, statements, lead)
+
+
+def _change(intent: Intent, base: Fact, target: Fact) -> str:
+    """The working of one change from base to target: a difference, a multiple or a yearly average."""
+    years = int(target.year) - int(base.year) if target.year and base.year else 0
+    if intent.operation == Operation.RATIO:
+        return f"{target.value_text}÷{base.value_text}≈{number(target.value / base.value)}（倍）"
+    if intent.operation == Operation.PER_YEAR and years:
+        cumulative = "累计" in target.span
+        change = target.value if cumulative else target.value - base.value
+        operands = target.value_text if cumulative else f"（{target.value_text}－{base.value_text}）"
+        return f"{operands}÷{years}≈{number(change / years)}（{target.unit}/年）"
+    return f"{target.value_text}－{base.value_text}＝{number(target.value - base.value)}（{_unit_of_difference(target.unit)}）"
+
+
+def _compound(query, hits, context, rate: Fact) -> Answer:
+    years = re.findall(r"(\d{4})年", query.text)
+    span = abs(int(years[-1]) - int(years[0])) if len(years) >= 2 else 5
+    multiple = (1 + rate.value / 100) ** span
+    result = f"（1＋{rate.value_text}%）^{span}≈{number(multiple)}（倍）"
+    statements = [fact_statement(rate), Statement(f"按年均{rate.quantity}连续{span}年计算：{result}", rate.ref)]
+    return answer_from(query, hits, context, [rate], statements, "按规划目标值推算（目标为下限时结果也是下限）：")
+
+
+def _between(query, intent, hits, context, pair: list[Fact]) -> Answer:
+    high, low = sorted(pair, key=lambda f: f.value, reverse=True)
+    if intent.operation == Operation.RATIO:
+        result = f"{high.value_text}÷{low.value_text}≈{number(high.value / low.value)}（倍）"
+    else:
+        result = f"{high.value_text}－{low.value_text}＝{number(high.value - low.value)}（{_unit_of_difference(high.unit)}）"
+    statements = [fact_statement(f) for f in pair]
+    statements.append(Statement(f"{high.subject}高于{low.subject}，计算：{result}", high.ref))
+    return answer_from(query, hits, context, pair, statements, "按规划数值计算：")
+
+
+def _sum(query, hits, context, facts: list[Fact]) -> Answer | None:
+    """Several numbers one sentence lists (2000家基础级、800家先进级…), else one target per thing named."""
+    family = _family(query, Intent(), context) if _names_category(query, context) else []
+    targets = family or _targets(facts)
+    spans: dict[str, list[Fact]] = {}
+    for fact in family or facts:
+        if fact.role == Role.TARGET:
+            spans.setdefault(fact.span, []).append(fact)
+    group = max(spans.values(), key=len) if spans else []
+    if len(group) < 2:
+        group = [f for f in targets if f.unit == targets[0].unit] if targets else []
+    if len(group) < 2:
+        return None
+    total = sum(f.value for f in group)
+    result = "＋".join(f.value_text for f in group) + f"＝{number(total)}（{group[0].unit}）"
+    shared = len({f.span for f in group}) == 1
+    statements = [Statement(group[0].span, group[0].ref)] if shared else [fact_statement(f) for f in group]
+    statements.append(Statement(f"合计：{result}", group[0].ref))
+    return answer_from(query, hits, context, group, statements, "按规划数值计算：")
+
+
+# -- filter and rank ---------------------------------------------------------------------------------------
+def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    if not (intent.order or intent.comparison) or not (query.wants_number or query.mentions_target):
+        return None
+    named = _targets(context.facts.named_in(query.text, query.concepts))
+    if intent.which_of and len({f.ref for f in named}) >= 2:
+        family = named
+    else:
+        family = _family(query, intent, context)
+    if len(family) < 2:
+        return None
+    if intent.comparison:
+        low, high = _amount(intent.threshold), _amount(intent.upper)
+        if intent.comparison == Comparison.BETWEEN:
+            family = [f for f in family if low <= f.value <= high]
+            words = f"在{intent.threshold}至{intent.upper}之间"
+        elif intent.comparison == Comparison.BELOW:
+            family, words = [f for f in family if f.value < low], f"低于{intent.threshold}"
+        else:
+            family, words = [f for f in family if f.value > low], f"高于{intent.threshold}"
+    else:
+        words = ""
+    family.sort(key=lambda f: f.value, reverse=intent.order != Order.LOWEST)
+    if family is named:  # 哪个更高: every item the question names, the answer first
+        words = f"{_item_name(context, family[0])}{'最低' if intent.order == Order.LOWEST else '最高'}"
+    elif intent.order and not intent.comparison:
+        family = family[: max(intent.top, 1)]
+        words = f"{'最高' if intent.order == Order.HIGHEST else '最低'}的{len(family)}项"
+    if not family:
+        statements = [Statement(f"规划所列各项中没有{words}的。", named[0].ref if named else hits[0].clause.ref)]
+        return answer_from(query, hits, context, named, statements)
+    statements = [Statement(f"{_item_name(context, f)}：{f.quantity}", f.ref) for f in family[:MAX_RANKED]]
+    return answer_from(query, hits, context, family, statements, f"按规划所列目标，{words}（共{len(family)}项）：")
+
+
+def _amount(written: str) -> float:
+    found = parse_quantities(written) if written else []
+    return found[0].value or 0.0 if found else 0.0
+
+
+def _item_name(context: AnswerContext, fact: Fact) -> str:
+    item = context.facts.item_of.get(fact.ref)
+    return item.name if item and fact.subject in item.name else fact.subject
+
+
+def _names_category(query: Query, context: AnswerContext) -> bool:
+    question = normalize(query.text)
+    return any(item.category in question for item in context.facts.plan.items if item.category)
+
+
+def _family(query: Query, intent: Intent, context: AnswerContext) -> list[Fact]:
+    """The comparable facts a filter or ranking runs over: targets with the same unit and measure, of the
+    items of one category when the question names one (新兴产业), else of every item."""
+    question = normalize(query.text)
+    unit = parse_quantities(intent.threshold)[0].unit if intent.threshold else ""
+    if _INDICATORS.search(question):
+        return _indicator_family(question, context)
+    candidates = [f for f in context.facts.plan.facts if f.role == Role.TARGET and f.ref in context.facts.item_of]
+    categories = {f.category for f in candidates if f.category and f.category in question}
+    if not categories and not any(word in question for f in candidates for word in (f.measure, "产业")):
+        return []  # the question names neither a category nor what the items measure: not a ranking of them
+    if categories:
+        candidates = [f for f in candidates if f.category in categories]
+    if unit:
+        candidates = [f for f in candidates if f.unit == unit or f.unit.rstrip("元") == unit.rstrip("元")]
+    groups: dict[tuple[str, str], list[Fact]] = {}
+    for fact in candidates:
+        groups.setdefault((fact.unit, fact.measure if fact.measure != fact.subject else ""), []).append(fact)
+    return _targets(max(groups.values(), key=len)) if groups else []
+
+
+def _indicator_family(question: str, context: AnswerContext) -> list[Fact]:
+    """Table targets of one unit, narrowed to those whose names share the question's words (比重, 数量)."""
+    rows = [f for f in context.facts.plan.facts if f.table and f.role == Role.TARGET]
+    named = [f for f in rows if any(len(word) >= 2 and word in question for word in _name_words(f.subject))]
+    rows = named if len(named) >= 2 else rows
+    by_unit: dict[str, list[Fact]] = {}
+    for fact in rows:
+        by_unit.setdefault(fact.unit, []).append(fact)
+    return max(by_unit.values(), key=len) if by_unit else []
+
+
+def _name_words(name: str) -> tuple[str, ...]:
+    """The closing word of an indicator's name (比重, 数量, 增速, 普及率): what kind of measure it is."""
+    return tuple(name[-size:] for size in (2, 3))

@@ -1,0 +1,108 @@
+"""What a question asks for, read from how people ask in Chinese (not from the plan's wording).
+
+- calculation: 增加多少, 提高几个百分点, 多少倍, 一共/合计, 平均每年, 比…高多少
+- rank / filter: 最高的三个, 排前五, 低于1500亿元的有哪些
+- list: 有哪些, 哪几个, 分别是, 包括什么
+- claim: a statement put up for confirmation (…吧, 对吗, 是不是, 是吗)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..corpus.parse import CN_NUM
+from ..text import normalize
+
+
+class Operation(StrEnum):
+    DIFFERENCE = "difference"  # target − base, or A − B
+    RATIO = "ratio"  # A ÷ B, growth multiple
+    SUM = "sum"
+    PER_YEAR = "per_year"
+
+
+class Order(StrEnum):
+    HIGHEST = "highest"
+    LOWEST = "lowest"
+
+
+class Comparison(StrEnum):
+    BELOW = "below"
+    ABOVE = "above"
+    BETWEEN = "between"
+
+
+@dataclass(frozen=True)
+class Intent:
+    operation: Operation | None = None
+    order: Order | None = None
+    top: int = 0  # how many of a ranking (最高的三个 → 3); 1 for 最高/哪个更高
+    comparison: Comparison | None = None
+    threshold: str = ""  # the number a filter compares with, as written (1500亿元)
+    upper: str = ""  # with BETWEEN, the upper bound (在3000亿元到5000亿元之间)
+    which_of: bool = False  # 哪个更高/谁多: a choice between the items the question names
+    wants_list: bool = False
+    claim: bool = False
+
+
+_CN_DIGITS = {ch: i for i, ch in enumerate("零一二三四五六七八九十")} | {"两": 2}
+_CHANGE = r"(?:增加|增长|提高|提升|上升|下降|降低|减少|多出|高出|低|高|多|少|差|相差|扩大|缩小)"
+_DIFFERENCE = re.compile(rf"{_CHANGE}了?(?:多少|几|百分之几)|几个百分点|多少个百分点|差距|差额|相差|差多少|净增")
+_RATIO = re.compile(r"多少倍|几倍|是.{0,12}的多少|翻(?:几|多少)")
+_SUM = re.compile(r"一共|总共|合计|加起来|总计|共计|加在一起|总数是多少")
+_PER_YEAR = re.compile(r"平均每年|每年平均|年均(?:要|需要|得)?(?:新增|增加)")
+_HIGHEST = re.compile(r"最高|最大|最多|排(?:名)?(?:第一|前)|领先|靠前")
+_LOWEST = re.compile(r"最低|最小|最少|垫底|靠后|排(?:名)?(?:最后|末)")
+_TOP = re.compile(rf"前([{CN_NUM}\d]{{1,2}})|([{CN_NUM}\d]{{1,2}})个|([{CN_NUM}\d]{{1,2}})大")
+_WHICH = re.compile(r"哪(?:个|一个|项)[^，。？?、]{0,8}?(?:更|最)(?:高|大|多|低|小|少)|哪(?:个|一个|项)(?:高|大|多|低|小|少)|谁[^，。？?、]{0,6}?(?:更)?(?:高|大|多|低|少)")
+_BELOW = re.compile(r"(?:低于|少于|小于|不到|不足|未达到|不超过)\s*(\d+(?:\.\d+)?\s*[亿万千]*[元家个%])|"
+                    r"(\d+(?:\.\d+)?\s*[亿万千]*[元家个%])(?:以下|以内)")
+_ABOVE = re.compile(r"(?:高于|多于|大于|超过|超出|不少于|不低于)\s*(\d+(?:\.\d+)?\s*[亿万千]*[元家个%])|"
+                    r"(\d+(?:\.\d+)?\s*[亿万千]*[元家个%])(?:以上)")
+_AMOUNT = r"\d+(?:\.\d+)?\s*[亿万千]*[元家个%]?"
+_BETWEEN = re.compile(rf"({_AMOUNT})\s*(?:到|至|～|~|-|—)\s*({_AMOUNT})(?:之间|以内|区间)")
+_LIST = re.compile(r"哪些|哪几|都有|有什么|有啥|包括|包含|分别|列举|列出|各(?:自|是)|是哪(?:几|些)")
+_CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$")
+
+
+def read_intent(question: str) -> Intent:
+    text = normalize(question)
+    operation = None
+    if _RATIO.search(text):
+        operation = Operation.RATIO
+    elif _PER_YEAR.search(text):
+        operation = Operation.PER_YEAR
+    elif _DIFFERENCE.search(text):
+        operation = Operation.DIFFERENCE
+    elif _SUM.search(text) and "多少" in text and "哪" not in text:  # 一共有哪几个 lists; 一共多少家 adds up
+        operation = Operation.SUM
+    order = Order.HIGHEST if _HIGHEST.search(text) else Order.LOWEST if _LOWEST.search(text) else None
+    which = _WHICH.search(text)
+    if which and order is None:
+        order = Order.LOWEST if re.search(r"[低小少]", which.group(0)) else Order.HIGHEST
+    comparison, threshold, upper = None, "", ""
+    between = _BETWEEN.search(text)
+    if between:
+        comparison, threshold, upper = Comparison.BETWEEN, between.group(1), between.group(2)
+    for kind, pattern in () if between else ((Comparison.BELOW, _BELOW), (Comparison.ABOVE, _ABOVE)):
+        match = pattern.search(text)
+        if match:
+            comparison, threshold = kind, (match.group(1) or match.group(2)).replace(" ", "")
+            break
+    return Intent(operation=operation, order=order, top=_top(text) if order else 0, comparison=comparison,
+                  threshold=threshold, upper=upper, which_of=bool(which), wants_list=bool(_LIST.search(text)),
+                  claim=bool(_CLAIM.search(text)))
+
+
+def _top(text: str) -> int:
+    match = _TOP.search(text)
+    if not match:
+        return 1
+    written = next(g for g in match.groups() if g)
+    if written.isdigit():
+        return int(written)
+    if written == "十":
+        return 10
+    return sum(_CN_DIGITS.get(ch, 0) for ch in written) or 1
