@@ -65,6 +65,34 @@ def cmd_batch(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_measures(args, settings: Settings) -> int:
+    from .measures import load_finder
+    from .measures.render import measures_as_data, measures_as_text
+
+    finder = load_finder(settings)
+    if args.json:
+        print(json.dumps(measures_as_data(finder), ensure_ascii=False, indent=1))
+    else:
+        print(measures_as_text(finder, full=args.list))
+    return 0
+
+
+def cmd_match(args, settings: Settings) -> int:
+    from .measures import EMPTY_PROFILE, ProfileInput, load_finder
+    from .measures.render import checklist_as_text
+
+    given = ProfileInput(args.industry, args.region, args.tags, args.text)
+    if given.cleaned(settings.profile_text_max_chars)[0].empty:
+        print(EMPTY_PROFILE, file=sys.stderr)
+        return 1
+    checklist = load_finder(settings).match(given)
+    if checklist.profile is None:
+        print("\n".join(checklist.notices), file=sys.stderr)
+        return 1
+    print(json.dumps(checklist.to_dict(), ensure_ascii=False, indent=1) if args.json else checklist_as_text(checklist))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="湖南制造强省规划问答助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     measures = sub.add_parser("measures", help="the support measures extracted from the plan")
     measures.add_argument("--list", action="store_true", help="print every measure for review")
     measures.add_argument("--json", action="store_true")
-    measures.set_defaults(run=_delegate("measures.finder", "measures_command"))
+    measures.set_defaults(run=cmd_measures)
 
     match = sub.add_parser("match", help="which measures concern an enterprise")
     match.add_argument("--industry", default="")
@@ -96,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--tags", default="", help="comma-separated: 个体户,小微,规上,专精特新,民营,初创…")
     match.add_argument("--text", default="", help="free-text description of the enterprise")
     match.add_argument("--json", action="store_true")
-    match.set_defaults(run=_delegate("measures.finder", "match_command"))
+    match.set_defaults(run=cmd_match)
 
     quiz = sub.add_parser("quiz", help="build a quiz with answer key")
     quiz.add_argument("-n", type=int, default=10, help="number of items")

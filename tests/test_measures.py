@@ -12,21 +12,10 @@ from dataclasses import dataclass
 import pytest
 
 from rag.cli import main as cli_main
-from rag.measures.finder import (
-    EMPTY_PROFILE,
-    NOT_IN_PLAN,
-    PROFILE_TAGS,
-    Gazetteer,
-    ProfileInput,
-    SearchText,
-    checklist_as_markdown,
-    checklist_as_text,
-    load_counties,
-    load_enterprise_types,
-    load_finder,
-    load_industry_terms,
-)
-from rag.corpus.places import load_gazetteer
+from rag.corpus.places import Gazetteer, load_counties, load_gazetteer
+from rag.measures import EMPTY_PROFILE, NOT_IN_PLAN, PROFILE_TAGS, ProfileInput, load_finder
+from rag.measures.render import checklist_as_markdown, checklist_as_text
+from rag.measures.terms import SearchText, load_enterprise_types, load_industry_terms
 
 
 @pytest.fixture(scope="module")
@@ -239,11 +228,13 @@ def test_a_city_named_beside_its_region_is_the_subject(finder):
 
 def test_every_checklist_states_what_the_plan_does_not_give(finder):
     plain = finder.match(ProfileInput(industry="食品"))
-    assert plain.not_in_plan == NOT_IN_PLAN and "请咨询主管部门" in checklist_as_text(plain)
-    for word in ("资金金额", "申报时间", "办理程序", "规划未规定"):
-        assert word in NOT_IN_PLAN
-    asking = finder.match(ProfileInput(industry="食品", description="有多少补贴？什么时候截止申报？"))
-    assert asking.not_in_plan.startswith("您问到的资金金额或补贴标准、申报时间或截止日期")
+    assert plain.not_in_plan == NOT_IN_PLAN
+    assert NOT_IN_PLAN in checklist_as_text(plain) and "#### 规划未规定的事项" in checklist_as_markdown(plain)
+    asking = finder.match(ProfileInput(industry="食品", description="有多少补贴？什么时候截止？"))
+    assert asking.not_in_plan.startswith("您问到的资金金额或补贴标准、申报时间或截止日期，")
+    procedure = finder.match(ProfileInput(industry="食品", description="要办什么手续？"))
+    assert procedure.not_in_plan.startswith("您问到的申报条件和办理程序，")
+    assert asking.not_in_plan in checklist_as_text(asking)
 
 
 def test_bad_input_gets_a_message_not_a_traceback(finder):

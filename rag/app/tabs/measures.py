@@ -11,7 +11,8 @@ import logging
 import gradio as gr
 
 from ..chat import clause_link
-from ...measures.finder import PROFILE_TAGS, MeasureFinder, ProfileInput, checklist_as_markdown
+from ...measures import PROFILE_TAGS, MeasureFinder, ProfileInput
+from ...measures.render import checklist_as_markdown
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ EXAMPLES = [
 def render_tab(assistant) -> None:
     """Build the form and the checklist inside the current Gradio block."""
     finder = MeasureFinder(
-        assistant.documents, assistant.tokenizer, description_limit=assistant.settings.max_question_chars
+        assistant.documents, assistant.tokenizer, description_limit=assistant.settings.profile_text_max_chars
     )
     gr.Markdown(INTRO)
     with gr.Row():
