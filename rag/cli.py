@@ -93,6 +93,16 @@ def cmd_match(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval_profiles(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from .evaluation.profiles import DEFAULT_PROFILES, as_table, evaluate_profiles
+
+    result = evaluate_profiles(settings, Path(args.profiles) if args.profiles else DEFAULT_PROFILES)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else as_table(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="湖南制造强省规划问答助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--text", default="", help="free-text description of the enterprise")
     match.add_argument("--json", action="store_true")
     match.set_defaults(run=cmd_match)
+
+    profiles = sub.add_parser("eval-profiles", help="precision and recall of the measure finder on enterprise profiles")
+    profiles.add_argument("--profiles", default=None, help="JSONL profiles (default evals/profiles.jsonl)")
+    profiles.add_argument("--json", action="store_true")
+    profiles.set_defaults(run=cmd_eval_profiles)
 
     quiz = sub.add_parser("quiz", help="build a quiz with answer key")
     quiz.add_argument("-n", type=int, default=10, help="number of items")
