@@ -19,7 +19,7 @@ from ..corpus.places import Gazetteer
 from ..index.tokenize import Tokenizer
 from ..schema import Clause, ClauseKind, Document
 from ..text import clause_body, split_sentences
-from .model import EnterpriseType, Industry, Measure
+from .model import EnterpriseType, Industry, IndustryMention, Measure
 from .terms import IndustryVocabulary, SearchText
 
 SUPPORT_VERBS = ("支持", "鼓励", "引导", "扶持", "帮助", "保障", "降低")
@@ -34,6 +34,8 @@ _SEGMENT = re.compile(r"[，。；：！？]")
 
 # Words that mark a clause as being about the business environment every enterprise shares.
 ENVIRONMENT_TOPICS = ("营商环境", "要素保障", "产业发展生态", "产业生态")
+# Words that mark a clause as part of the regional layout (区域产业布局): the places it names get a role.
+REGIONAL_TOPICS = ("区域",)
 # A place list with one of these is an example, not a restriction (鼓励各市州…, 支持有条件的市州…).
 OPEN_PLACE_MARKERS = ("各市州", "有条件的市州", "全省", "各地", "各县市区")
 COUNTY_MARKERS = ("县域",)
@@ -154,6 +156,7 @@ def extract_measures(
         heading_industries = {hit.industry.name for hit in vocabulary.find(heading)}
         industry = own_industry.get((clause.doc_id, clause.ref))
         environment = any(topic in clause.title for topic in ENVIRONMENT_TOPICS)
+        regional = any(topic in clause.title for topic in REGIONAL_TOPICS)
         for number, sentence in enumerate(_sentences(clause_body(clause)), start=1):
             actions = find_actions(sentence)
             kind = "目标" if _GOAL.search(sentence) else "措施" if actions else ""
@@ -164,13 +167,11 @@ def extract_measures(
             for label, word in heading_groups:
                 groups.setdefault(label, word)
             if industry:
-                industries = [(industry, industry)]
+                industries = [IndustryMention(industry, industry)]
                 required = (industry,)
             else:
-                named: dict[str, str] = {}
-                for hit in vocabulary.find(text):
-                    named.setdefault(hit.industry.name, hit.word)
-                industries = list(named.items())
+                found = (IndustryMention(hit.industry.name, hit.word, hit.focus) for hit in vocabulary.find(text))
+                industries = list(dict.fromkeys(found))
                 required = tuple(sorted(heading_industries))
             places = _sentence_places(sentence, gazetteer)
             measures.append(
@@ -191,6 +192,7 @@ def extract_measures(
                     places_open=any(marker in sentence for marker in OPEN_PLACE_MARKERS),
                     county_level=any(marker in sentence for marker in COUNTY_MARKERS),
                     environment=environment,
+                    regional=regional,
                 )
             )
     return measures

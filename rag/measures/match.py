@@ -1,57 +1,79 @@
-"""Matching an enterprise profile against the plan's measures.
+"""Matching an enterprise profile against the plan's measures, most specific first.
 
-A profile (industry, location, type tags, free-text description) is resolved to the finder's vocabulary and
-each measure is matched with the reasons why, in groups: measures aimed at this kind of enterprise, the
-direction of its industry, its region's role, the general business environment, and what its description
-mentions.
+Every measure the profile admits gets reasons, each of a strength:
+- specific: the plan's item on the enterprise's own industry; a regional-layout sentence naming its 市州 or county;
+- strong: a sentence naming its industry (or its focus area, where the sentence lists many industries), its
+  region's role where that role names its industry or goal, a kind of enterprise it is (民营, 专精特新, 配套…),
+  a goal it states (上市, 品牌, 融资…) in the plan's own words;
+- weak: a broad class (中小企业, 初创), a kind only inferred, a generic mention, the shared business environment.
+A clause is shown by its strongest reason; clauses with a specific or strong reason are listed (at most
+``limit``), the rest are "more". A profile whose industry is outside the plan gets no list, only "more".
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from dataclasses import dataclass, field
+from enum import IntEnum
 
-from ..corpus.places import Gazetteer, Location
-from ..corpus.vocab import generic_terms, load_aliases, load_stopwords
+from ..corpus.places import Gazetteer
 from ..index.tokenize import Tokenizer
 from ..schema import Document
 from .extract import COUNTY_MARKERS, extract_measures, find_industries
-from .model import (
-    EMPTY_PROFILE,
-    NOT_IN_PLAN,
-    SECTION_TITLES,
-    Checklist,
-    ChecklistItem,
-    ChecklistSection,
-    IndustryHit,
-    Measure,
-    Profile,
-    ProfileInput,
-)
-from .terms import IndustryVocabulary, SearchText, fold_word, load_enterprise_types
+from .model import EMPTY_PROFILE, NOT_IN_PLAN, Checklist, ChecklistItem, Measure, Profile, ProfileInput
+from .profile import ProfileReader, is_implied
+from .terms import IndustryVocabulary, load_enterprise_types, load_goals
 
 log = logging.getLogger(__name__)
 
-# What enterprises ask that a plan does not answer: topic → words that ask about it.
-_UNANSWERED_TOPICS = {
-    "资金金额或补贴标准": (
-        "多少钱", "金额", "额度", "补贴", "补助", "奖励", "奖补", "资助", "贴息", "免税", "减税", "税收优惠",
-    ),
-    "申报时间或截止日期": ("截止", "期限", "时限", "什么时候", "何时", "时间节点", "申报时间", "deadline"),
-    "申报条件和办理程序": (
-        "申报", "申请", "怎么办理", "如何办理", "流程", "程序", "手续", "申报材料", "所需材料", "条件是",
-        "门槛", "资格",
-    ),
-}
-
-
+DEFAULT_LIMIT = 12
 MAX_EXCERPT_CHARS = 120
-MAX_RELATED_INDUSTRY_ITEMS = 8
-MAX_ENVIRONMENT_ITEMS = 10
-MAX_DESCRIPTION_ITEMS = 5
+# An industry item that speaks of its clusters (集群) is what a county's 特色产业集群 is made of.
+CLUSTER = "集群"
+# A sentence listing more industries than this names a sector as scope, not the enterprise's industry.
+MAX_SPECIFIC_INDUSTRIES = 2
+
+
+class Strength(IntEnum):
+    WEAK = 1
+    STRONG = 2
+    SPECIFIC = 3
+
+
+@dataclass(frozen=True)
+class Reason:
+    strength: Strength
+    text: str
+    highlight: str = ""
+    place: bool = False  # the reason is only where the enterprise is
+
+    def weakened(self) -> Reason:
+        return Reason(Strength.WEAK, self.text, self.highlight, self.place)
+
+
+@dataclass
+class _Clause:
+    """The sentences of one clause that matched, with their reasons, while a checklist is assembled."""
+
+    matches: list[tuple[Measure, list[Reason]]] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[Reason]:
+        return [reason for _, reasons in self.matches for reason in reasons]
+
+    @property
+    def strength(self) -> Strength:
+        return max(r.strength for r in self.reasons)
+
+
+def _region_phrase(measure: Measure, profile: Profile) -> str:
+    """株洲 (the enterprise's 市州) where the sentence names the region it lies in, else ""."""
+    location = profile.location
+    if location is None or location.region not in measure.places:
+        return ""
+    return location.city or location.region
 
 
 class MeasureFinder:
@@ -60,7 +82,6 @@ class MeasureFinder:
     def __init__(self, documents: list[Document], tokenizer: Tokenizer | None = None, description_limit: int = 500):
         self.documents = documents
         self.types = load_enterprise_types()
-        self._types_by_label = {t.label: t for t in self.types}
         self.gazetteer = Gazetteer()
         self.industries = [i for d in documents for i in find_industries(d)]
         self.vocabulary = IndustryVocabulary(self.industries)
@@ -70,303 +91,189 @@ class MeasureFinder:
             for document in documents
             for measure in extract_measures(document, self.vocabulary, self.gazetteer, self.types, self.tokenizer)
         ]
-        self._measure_texts = {m.key: SearchText(m.text, self.tokenizer) for m in self.measures}
-        self._aliases = load_aliases()
-        self._generic = _generic_terms()
-        self.description_limit = description_limit
+        self.reader = ProfileReader(
+            self.vocabulary, self.gazetteer, self.tokenizer, self.types, load_goals(), description_limit
+        )
+        self._order = {(m.doc_id, m.ref): n for n, m in enumerate(self.measures)}
         log.info("%d measures, %d industries", len(self.measures), len(self.industries))
 
-    # -- profile ----------------------------------------------------------------------------------------
     def profile(self, given: ProfileInput) -> Profile:
-        given, notices = given.cleaned(self.description_limit)
-        industries = self._profile_industries(given)
-        location, location_word = self._profile_location(given)
-        groups = self._profile_groups(given)
-        unanswered = [
-            topic for topic, words in _UNANSWERED_TOPICS.items() if any(w in fold_word(given.description) for w in words)
-        ]
-        return Profile(given, industries, location, location_word, groups, unanswered, notices)
+        return self.reader.read(given)
 
-    def _profile_industries(self, given: ProfileInput) -> list[IndustryHit]:
-        hits = self.vocabulary.find(self._search(given.industry), single_characters=True) if given.industry else []
-        if not hits:
-            hits = self.vocabulary.find(self._search(given.description))
-        chosen: dict[str, IndustryHit] = {}
-        for hit in hits:
-            current = chosen.get(hit.industry.name)
-            if current is None or (hit.focus and not current.focus):
-                chosen[hit.industry.name] = hit
-        return list(chosen.values())
-
-    def _profile_location(self, given: ProfileInput) -> tuple[Location | None, str]:
-        for text, allow_short in ((given.location, True), (given.description, False)):
-            if not text:
-                continue
-            if allow_short:
-                location = self.gazetteer.resolve(text)
-                if location:
-                    return location, _written_place(text, location)
-            else:
-                found = self.gazetteer.find_all(text)
-                if found:
-                    word, location = max(found, key=lambda item: len(item[1].names))
-                    return location, word
-        return None, ""
-
-    def _profile_groups(self, given: ProfileInput) -> dict[str, str]:
-        groups: dict[str, str] = {}
-        sources = [("您的类型", tag) for tag in given.tag_list()]
-        sources += [("产业", given.industry), ("描述", given.description)]
-        searched = [(source, text, self._search(text)) for source, text in sources if text]
-        for etype in self.types:
-            for source, text, search in searched:
-                word = next((w for w in etype.profile_words if search.has(w)), None)
-                if word:
-                    groups[etype.label] = f"{source}“{word}”" if source != "您的类型" else f"您的类型“{text}”"
-                    break
-        pending = list(groups)
-        while pending:
-            label = pending.pop()
-            for implied in self._types_by_label[label].implies:
-                if implied not in groups and implied in self._types_by_label:
-                    groups[implied] = f"由“{label}”推定"
-                    pending.append(implied)
-        return groups
-
-    def _search(self, text: str) -> SearchText:
-        return SearchText(text, self.tokenizer)
-
-    # -- matching -----------------------------------------------------------------------------------------
-    def match(self, given: ProfileInput) -> Checklist:
+    def match(self, given: ProfileInput, limit: int = DEFAULT_LIMIT) -> Checklist:
+        """The clauses for a profile: the most specific ``limit`` in ``items``, the rest in ``more``."""
         profile = self.profile(given)
         if profile.given.empty:
             return Checklist(None, [], notices=[EMPTY_PROFILE])
         notices = list(profile.notices)
-        if profile.given.industry and not profile.industries:
+        outside = bool(profile.given.industry) and not profile.industries and not self.reader.line_of_business(
+            profile.groups
+        )
+        if outside:
             notices.append(
-                f"未能把“{profile.given.industry}”对应到规划中的产业；可换用规划中的产业名称，如"
-                + "、".join(i.name for i in self.industries[:4])
-                + "。"
+                f"规划讲的是制造业和为制造业服务的产业，没有找到与“{profile.given.industry}”对应的产业，"
+                "因此没有专门适用于您的条款；下面“更多”里的条款只是字面相关，请咨询主管部门。"
             )
         if profile.given.location and not profile.location:
             notices.append(f"未能识别地区“{profile.given.location}”；规划只涉及湖南省的市州，请填写市州或县市区名称。")
-        seen: set[tuple[str, str, int]] = set()
-        sections = [
-            ChecklistSection(SECTION_TITLES[0], self._aimed(profile, seen), "规划中没有专门面向您所填类型的措施。"),
-            ChecklistSection(SECTION_TITLES[1], self._industry_items(profile, seen), self._industry_note(profile)),
-            ChecklistSection(SECTION_TITLES[2], self._region_items(profile, seen), self._region_note(profile)),
-            ChecklistSection(SECTION_TITLES[3], self._environment_items(seen)),
-        ]
-        if profile.given.description:
-            sections.append(
-                ChecklistSection(SECTION_TITLES[4], self._description_items(profile, seen), "没有更多与描述相关的条款。")
-            )
+        ranked = self._industry_items(profile) + self._measure_items(profile)
+        shown = [] if outside else [item for strength, item in ranked if strength >= Strength.STRONG][:limit]
+        more = [item for _, item in ranked if item not in shown]
         not_in_plan = NOT_IN_PLAN
         if profile.unanswered:
             not_in_plan = f"您问到的{'、'.join(profile.unanswered)}，" + NOT_IN_PLAN
-        return Checklist(profile, sections, not_in_plan, notices)
+        return Checklist(profile, shown, more, not_in_plan, notices)
 
-    def _place_check(self, measure: Measure, profile: Profile) -> tuple[bool, str]:
-        """Whether a measure's places admit the enterprise, and the reason to show."""
-        if not measure.places:
-            return True, ""
-        location = profile.location
-        if location is None:
-            return True, "" if measure.places_open else f"地区：限{'、'.join(measure.places)}"
-        hit = next((place for place in measure.places if place in location.names), None)
-        if hit:
-            return True, f"地区：{hit}（{_relation(location, hit)}）"
-        return measure.places_open, ""
-
-    def _aimed(self, profile: Profile, seen: set) -> list[ChecklistItem]:
-        items = []
-        for measure in self.measures:
-            if measure.reserved_for and not set(measure.reserved_for) & profile.groups.keys():
-                continue
-            matched = [(label, word) for label, word in measure.groups if label in profile.groups]
-            if not matched:
-                continue
-            if measure.industry_clause and not set(measure.industry_clause) & profile.industry_names:
-                continue
-            if self._other_industries_only(measure, profile, matched):
-                continue
-            place_ok, place_why = self._place_check(measure, profile)
-            if not place_ok:
-                continue
-            why = [f"对象：{label}（规划用语“{word}”；{profile.groups[label]}）" for label, word in matched]
-            why += self._industry_reasons(measure, profile)
-            why += [place_why] if place_why else []
-            items.append(self._item(measure, why, [word for _, word in matched]))
-            seen.add(measure.key)
-        return items
-
-    def _industry_reasons(self, measure: Measure, profile: Profile) -> list[str]:
-        return [
-            f"产业：{name}（规划用语“{word}”）" for name, word in measure.industries if name in profile.industry_names
-        ]
-
-    def _industry_items(self, profile: Profile, seen: set) -> list[ChecklistItem]:
+    # -- the enterprise's own industry ----------------------------------------------------------------
+    def _industry_items(self, profile: Profile) -> list[tuple[Strength, ChecklistItem]]:
         items = []
         for hit in profile.industries:
             industry = hit.industry
-            focus = f"，细分方向“{hit.focus}”" if hit.focus else ""
-            goal = "" if industry.goal else "；本条未设到2030年的量化目标"
-            why = f"您填写的“{hit.word}”对应规划中的“{industry.name}”（{industry.chapter}{focus}）{goal}"
+            why = f"因为您做“{hit.word}”，属于规划中的{industry.name}：这一条是规划对{industry.name}的专门安排"
+            why += f"，其中点名了“{hit.focus}”" if hit.focus else ""
             highlights = (hit.focus,) if hit.focus else ()
-            items.append(
-                ChecklistItem(industry.doc_id, industry.ref, industry.name, industry.body, why, highlights, "产业")
-            )
-            seen.update(m.key for m in self.measures if (m.doc_id, m.ref) == (industry.doc_id, industry.ref))
-        related = []
-        for measure in self.measures:
-            # A line of business named here (承接…产业转移) is what the plan does for the industry, not a condition.
-            if measure.key in seen or not set(measure.industry_names) & profile.industry_names:
-                continue
-            place_ok, place_why = self._place_check(measure, profile)
-            if not place_ok and profile.wants_site:
-                # Choosing a site: where the plan places the industry matters even outside one's own region.
-                place_ok, place_why = True, f"地区：限{'、'.join(measure.places)}（您在考虑选址）"
-            if not place_ok:
-                continue
-            why = self._industry_reasons(measure, profile) + ([place_why] if place_why else [])
-            related.append(self._item(measure, why, [w for n, w in measure.industries if n in profile.industry_names]))
-            seen.add(measure.key)
-        return items + related[:MAX_RELATED_INDUSTRY_ITEMS]
-
-    def _other_industries_only(self, measure: Measure, profile: Profile, matched: list[tuple[str, str]]) -> bool:
-        """Only a line of business (承接…产业转移) matched, and the sentence lists the industries it is for, none of
-        them the enterprise's: 湘南地区…承接新能源电力装备、有色金属等产业转移 is not for a chemicals firm looking
-        for a site. One industry word (建强…计量军民融合信息共享平台) names a means, not the scope."""
-        if len(measure.industries) < 2 or not profile.industries or set(measure.industry_names) & profile.industry_names:
-            return False
-        return all(self._types_by_label[label].is_activity for label, _ in matched)
-
-    @staticmethod
-    def _other_industry(measure: Measure, profile: Profile) -> bool:
-        """The measure is part of the item on another industry than the enterprise's."""
-        return bool(measure.own_industry) and measure.own_industry not in profile.industry_names
-
-    def _industry_note(self, profile: Profile) -> str:
-        if not profile.given.industry and not profile.industries:
-            return "未填写产业。"
-        return "未能对应到规划中的产业，因此没有产业方向可列。"
-
-    def _region_items(self, profile: Profile, seen: set) -> list[ChecklistItem]:
-        location = profile.location
-        if location is None:
-            return []
-        items = []
-        for measure in self.measures:
-            if measure.key in seen or self._other_industry(measure, profile):
-                continue
-            hit = next((place for place in measure.places if place in location.names), None)
-            if hit:
-                why = f"地区：{hit}（{_relation(location, hit)}）"
-            elif measure.county_level and location.in_county:
-                word = next(w for w in COUNTY_MARKERS if w in measure.text)
-                why = f"地区：规划用语“{word}”（{location.county}属县域）"
-                hit = word
-            else:
-                continue
-            items.append(self._item(measure, [why], [hit]))
-            seen.add(measure.key)
+            item = ChecklistItem(industry.doc_id, industry.ref, industry.name, industry.body, why, highlights, "产业")
+            items.append((Strength.SPECIFIC, item))
         return items
 
-    def _region_note(self, profile: Profile) -> str:
-        location = profile.location
-        if location is None:
-            return "未填写或未识别所在地。"
-        if any(set(m.places) & set(location.names) for m in self.measures):
-            return f"点名{'、'.join(location.names[-2:])}的条款已列在上面。"
-        return f"规划没有点名{'、'.join(location.names)}的条款。"
-
-    def _environment_items(self, seen: set) -> list[ChecklistItem]:
-        items = []
+    # -- every other measure --------------------------------------------------------------------------
+    def _measure_items(self, profile: Profile) -> list[tuple[Strength, ChecklistItem]]:
+        clauses: dict[tuple[str, str], _Clause] = {}
         for measure in self.measures:
-            if (
-                measure.key in seen
-                or not measure.environment
-                or measure.kind != "措施"
-                or measure.groups
-                or measure.places
-            ):
-                continue
-            items.append(self._item(measure, ["面向各类企业的营商环境和要素保障措施"], []))
-            seen.add(measure.key)
-        return items[:MAX_ENVIRONMENT_ITEMS]
-
-    def _description_items(self, profile: Profile, seen: set) -> list[ChecklistItem]:
-        """Measures that share the description's specific words (or the plan's words for them), rarest first."""
-        description = fold_word(profile.given.description)
-        terms: dict[str, str] = {}
-        for word in self.tokenizer.words(description):
-            if len(word) >= 2 and word not in self._generic:
-                terms.setdefault(word, word)
-        for alias, targets in self._aliases.items():
-            if fold_word(alias) in description:
-                for target in targets:
-                    target = target.strip("“”")
-                    if len(target) >= 2 and target not in self._generic:
-                        terms.setdefault(target, alias)
-        if not terms:
-            return []
-        texts = self._measure_texts
-        frequency = {t: sum(texts[m.key].has(t) for m in self.measures) for t in terms}
-        limit = max(3, len(self.measures) // 10)
-        weights = {t: math.log(len(self.measures) / n) for t, n in frequency.items() if 0 < n <= limit}
-        # One word found in more than three sentences (数字, 转型) says too little on its own.
-        min_score = math.log(len(self.measures) / 3)
-        scored = []
-        for position, measure in enumerate(self.measures):
-            if measure.key in seen or measure.kind != "措施" or self._other_industry(measure, profile):
-                continue
-            if measure.reserved_for and not set(measure.reserved_for) & profile.groups.keys():
-                continue
-            if not self._place_check(measure, profile)[0]:
-                continue
-            shared = [t for t in weights if texts[measure.key].has(t)]
-            shared = [t for t in shared if not any(t != other and t in other for other in shared)]
-            score = sum(weights[t] for t in shared)
-            if score >= min_score:
-                scored.append((-score, position, measure, shared))
-        items = []
-        for _, _, measure, shared in sorted(scored)[:MAX_DESCRIPTION_ITEMS]:
-            words = "、".join(f"“{terms[t]}”" + (f"（规划用语“{t}”）" if terms[t] != t else "") for t in shared)
-            items.append(self._item(measure, [f"描述提到{words}"], shared))
-            seen.add(measure.key)
-        return items
-
-    def _item(self, measure: Measure, why: list[str], highlights: list[str]) -> ChecklistItem:
-        highlights = [word for joined in highlights for word in joined.split("、") if word]
-        return ChecklistItem(
-            measure.doc_id,
-            measure.ref,
-            measure.heading,
-            excerpt(measure.text, highlights),
-            "；".join(why),
-            tuple(dict.fromkeys(highlights)),
-            measure.kind,
+            reasons = self._reasons(measure, profile)
+            if reasons:
+                clauses.setdefault((measure.doc_id, measure.ref), _Clause()).matches.append((measure, reasons))
+        ranked = sorted(
+            clauses.items(),
+            key=lambda entry: (-entry[1].strength, -len({r.text for r in entry[1].reasons}), self._order[entry[0]]),
         )
+        return [(clause.strength, self._item(clause)) for _, clause in ranked]
 
+    def _reasons(self, measure: Measure, profile: Profile) -> list[Reason]:
+        if measure.own_industry or not self._admits(measure, profile):
+            return []
+        reasons = self._place_reasons(measure, profile)
+        reasons += self._industry_reasons(measure, profile)
+        reasons += self._group_reasons(measure, profile)
+        reasons += self._goal_reasons(measure, profile)
+        if not reasons:
+            return []
+        if measure.regional and not measure.places:
+            # The regional layout's cooperation with other provinces (湘琼…) names no place of the enterprise.
+            return [r.weakened() for r in reasons]
+        if measure.regional and not any(r.strength == Strength.SPECIFIC for r in reasons):
+            # A region's role concerns the enterprise where it names the enterprise's industry or goal.
+            if not any(r.strength == Strength.STRONG and not r.place for r in reasons):
+                return [r.weakened() for r in reasons]
+        if measure.environment and all(r.strength == Strength.WEAK for r in reasons):
+            reasons.append(Reason(Strength.WEAK, "这是面向各类企业的营商环境和要素保障措施"))
+        return reasons
 
-def _relation(location: Location, name: str) -> str:
-    if name == location.county:
-        return "您所在的县市区"
-    if name == location.city:
-        return "您所在的市州" if not location.county else f"{location.county}所属市州"
-    return f"{location.city or location.name}所属区域" if location.city else "您所在的区域"
+    def _admits(self, measure: Measure, profile: Profile) -> bool:
+        """Whether the measure may concern the enterprise at all: its reservations, industry and places."""
+        names_industry = bool(set(measure.industry_names) & profile.industry_names)
+        if measure.reserved_for and not set(measure.reserved_for) & profile.groups.keys():
+            # In the regional layout a line of business (承接…产业转移) is what a region does for the industries
+            # it names, not a condition on the enterprise.
+            if not (measure.regional and names_industry):
+                return False
+        if measure.industry_clause and not set(measure.industry_clause) & profile.industry_names:
+            return False
+        if not measure.places or measure.places_open or profile.location is None:
+            return True
+        return bool(set(measure.places) & set(profile.location.names)) or (profile.wants_site and names_industry)
 
+    def _place_reasons(self, measure: Measure, profile: Profile) -> list[Reason]:
+        location = profile.location
+        if location is None:
+            if measure.places and not measure.places_open:
+                return [Reason(Strength.WEAK, f"这一条限{'、'.join(measure.places)}，您没有填写所在地")]
+            return []
+        reasons = []
+        hit = next((place for place in measure.places if place in location.names), None)
+        where = location.county + (f"（{location.city}）" if location.county else "") if location.county else (
+            location.city or location.region
+        )
+        if hit is None and measure.places and not measure.places_open:
+            reasons.append(Reason(Strength.WEAK, f"因为您在考虑选址：这一条限{'、'.join(measure.places)}", "", True))
+        elif hit and measure.regional and hit != location.region:
+            reasons.append(Reason(Strength.SPECIFIC, f"因为您在{where}：这一条是规划对{hit}的安排", hit, True))
+        elif hit:
+            reasons.append(Reason(Strength.WEAK, f"因为您在{where}：这一条点名了{hit}", hit, True))
+        if measure.county_level and location.in_county:
+            word = next(w for w in COUNTY_MARKERS if w in measure.text)
+            clustered = any(CLUSTER in hit.industry.body for hit in profile.industries)
+            strength = Strength.STRONG if clustered else Strength.WEAK
+            reasons.append(Reason(strength, f"因为您在县域（{location.county}）：这一条讲{word}的特色产业集群", word, True))
+        return reasons
 
-def _written_place(text: str, location: Location) -> str:
-    for name in (location.county, location.city, location.region):
-        if name and name in text:
-            return name
-    return text.strip()
+    def _industry_reasons(self, measure: Measure, profile: Profile) -> list[Reason]:
+        """A sentence naming the enterprise's industry. Where it names a focus area, that must be the
+        enterprise's own (北斗 is not about aero-engines); where it lists many industries, only the
+        enterprise's own word or focus area is specific."""
+        reasons = []
+        for hit in profile.industries:
+            mentions = [m for m in measure.industries if m.industry == hit.industry.name]
+            if not mentions:
+                continue
+            own = [m for m in mentions if m.word == hit.word or (m.focus and m.focus == hit.focus)]
+            general = [m for m in mentions if not m.focus]
+            mention = (own or general or mentions)[0]
+            few = len(measure.industry_names) <= MAX_SPECIFIC_INDUSTRIES
+            specific = bool(own) or (bool(general) and (few or measure.regional))
+            where = _region_phrase(measure, profile) if measure.regional else ""
+            if where:
+                text = f"因为您是{where}的{hit.word}企业：这一条把“{mention.word}”列为{where}的重点产业"
+            else:
+                text = f"因为您做“{hit.word}”：这一条点名了“{mention.word}”"
+            reasons.append(Reason(Strength.STRONG if specific else Strength.WEAK, text, mention.word))
+        return reasons
 
+    def _group_reasons(self, measure: Measure, profile: Profile) -> list[Reason]:
+        reasons = []
+        for label, word in measure.groups:
+            why = profile.groups.get(label)
+            if why is None:
+                continue
+            etype = self.reader.types_by_label[label]
+            weak = etype.is_broad or is_implied(why)
+            plain = etype.plain or f"属于{label}"
+            text = f"因为您{plain}：这一条说到“{word.split('、')[0]}”"
+            reasons.append(Reason(Strength.WEAK if weak else Strength.STRONG, text, word))
+        return reasons
 
-@lru_cache(maxsize=1)
-def _generic_terms() -> frozenset[str]:
-    return generic_terms() | load_stopwords()
+    def _goal_reasons(self, measure: Measure, profile: Profile) -> list[Reason]:
+        reasons = []
+        for goal in self.reader.goals:
+            if goal.label not in profile.goals:
+                continue
+            word = next((w for w in goal.plan_words if w in measure.text), None)
+            if word:
+                reasons.append(Reason(Strength.STRONG, f"因为您想{goal.label}：这一条说到“{word}”", word))
+        return reasons
+
+    def _item(self, clause: _Clause) -> ChecklistItem:
+        strength = clause.strength
+        best = [(m, reasons) for m, reasons in clause.matches if max(r.strength for r in reasons) == strength]
+        reasons = sorted((r for _, rs in best for r in rs), key=lambda r: -r.strength)
+        shown = [r for r in reasons if r.strength == strength or strength == Strength.WEAK]
+        why: dict[str, str] = {}
+        for reason in shown:
+            because, _, said = reason.text.partition("：")
+            why.setdefault(because, said)
+        highlights = list(dict.fromkeys(w for r in shown for w in r.highlight.split("、") if w))
+        first = best[0][0]
+        text = "……".join(excerpt(m.text, highlights) for m, _ in best)
+        kind = "目标" if all(m.kind == "目标" for m, _ in best) else "措施"
+        return ChecklistItem(
+            first.doc_id,
+            first.ref,
+            first.heading,
+            text,
+            "；".join(f"{because}：{said}" if said else because for because, said in why.items()),
+            tuple(highlights),
+            kind,
+        )
 
 
 def excerpt(sentence: str, highlights: Iterable[str], limit: int = MAX_EXCERPT_CHARS) -> str:
@@ -387,4 +294,3 @@ def excerpt(sentence: str, highlights: Iterable[str], limit: int = MAX_EXCERPT_C
     if last < len(parts) - 1:
         text = text.rstrip("，") + "……"
     return text
-

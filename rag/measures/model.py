@@ -21,14 +21,28 @@ _SITE_WORDS = ("选址", "落户", "建厂", "新建工厂", "搬迁", "迁入",
 @dataclass(frozen=True)
 class EnterpriseType:
     label: str
-    kind: str  # type | activity
+    kind: str  # type | activity | broad (see enterprise_types.tsv)
     plan_words: tuple[str, ...]
     profile_words: tuple[str, ...]
     implies: tuple[str, ...] = ()
+    plain: str = ""  # completes 因为您…, e.g. 是民营企业
 
     @property
     def is_activity(self) -> bool:
         return self.kind == "activity"
+
+    @property
+    def is_broad(self) -> bool:
+        return self.kind == "broad"
+
+
+@dataclass(frozen=True)
+class Goal:
+    """Something an enterprise wants (上市, 品牌, 融资…) and the plan's own words for the measures that serve it."""
+
+    label: str  # completes 因为您想…, e.g. 打响自己的品牌
+    profile_words: tuple[str, ...]
+    plan_words: tuple[str, ...]
 
 
 
@@ -64,6 +78,15 @@ class IndustryHit:
 
 
 @dataclass(frozen=True)
+class IndustryMention:
+    """An industry a sentence names: the industry, the word, and the focus area that word stands for (or "")."""
+
+    industry: str
+    word: str
+    focus: str = ""
+
+
+@dataclass(frozen=True)
 class Measure:
     """One sentence of the plan that states a measure or a target, and whom and what it concerns."""
 
@@ -76,13 +99,14 @@ class Measure:
     actions: tuple[str, ...]
     groups: tuple[tuple[str, str], ...]  # (enterprise-type label, the words that name it, joined by 、)
     reserved_for: tuple[str, ...]  # activity labels the measure is reserved for (sentence or heading)
-    industries: tuple[tuple[str, str], ...]  # (industry name, the word that names it)
+    industries: tuple[IndustryMention, ...]  # every industry word of the sentence
     own_industry: str  # the industry whose item of the industry chapters this sentence is part of, or ""
     industry_clause: tuple[str, ...]  # industries the clause itself is about (item or heading): required to match
     places: tuple[str, ...]  # names of the places it concerns, the subject of the sentence first
     places_open: bool  # the places are examples (各市州…), not a restriction
     county_level: bool  # it concerns 县域
     environment: bool  # it is part of the business environment every enterprise shares
+    regional: bool  # it is part of the plan's regional layout, where naming a place assigns it a role
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -94,7 +118,7 @@ class Measure:
 
     @property
     def industry_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.industries)
+        return tuple(dict.fromkeys(mention.industry for mention in self.industries))
 
     def to_dict(self) -> dict:
         return {
@@ -107,11 +131,12 @@ class Measure:
             "actions": list(self.actions),
             "targets": [{"group": label, "word": word} for label, word in self.groups],
             "reserved_for": list(self.reserved_for),
-            "industries": [{"industry": name, "word": word} for name, word in self.industries],
+            "industries": [{"industry": m.industry, "word": m.word, "focus": m.focus} for m in self.industries],
             "places": list(self.places),
             "places_open": self.places_open,
             "county_level": self.county_level,
             "environment": self.environment,
+            "regional": self.regional,
         }
 
 
@@ -154,6 +179,7 @@ class Profile:
     location: Location | None
     location_word: str
     groups: dict[str, str]  # label → why the enterprise belongs to it
+    goals: dict[str, str]  # goal label → the words of the profile that state it
     unanswered: list[str]  # topics the description asks about that a plan does not settle
     notices: list[str] = field(default_factory=list)
 
@@ -180,6 +206,8 @@ class Profile:
             lines.append(f"地区：{chain}")
         if self.groups:
             lines.append("类型：" + "；".join(f"{label}（{why}）" for label, why in self.groups.items()))
+        if self.goals:
+            lines.append("想做的事：" + "；".join(f"{label}（{why}）" for label, why in self.goals.items()))
         return lines
 
     def to_dict(self) -> dict:
@@ -198,6 +226,7 @@ class Profile:
                 "county_level": self.location.in_county,
             },
             "groups": [{"group": label, "why": why} for label, why in self.groups.items()],
+            "goals": [{"goal": label, "why": why} for label, why in self.goals.items()],
         }
 
 
@@ -228,42 +257,25 @@ class ChecklistItem:
 
 
 @dataclass
-class ChecklistSection:
-    title: str
-    items: list[ChecklistItem]
-    empty_note: str = ""
-
-
-@dataclass
 class Checklist:
+    """The clauses for one profile, most specific first: ``items`` are shown, ``more`` on request."""
+
     profile: Profile | None
-    sections: list[ChecklistSection]
+    items: list[ChecklistItem]
+    more: list[ChecklistItem] = field(default_factory=list)
     not_in_plan: str = NOT_IN_PLAN
     notices: list[str] = field(default_factory=list)
-
-    @property
-    def items(self) -> list[ChecklistItem]:
-        return [item for section in self.sections for item in section.items]
 
     def to_dict(self) -> dict:
         return {
             "profile": self.profile.to_dict() if self.profile else None,
-            "sections": [
-                {"title": s.title, "items": [i.to_dict() for i in s.items], "note": s.empty_note}
-                for s in self.sections
-            ],
+            "items": [i.to_dict() for i in self.items],
+            "more": [i.to_dict() for i in self.more],
             "not_in_plan": self.not_in_plan,
             "notices": self.notices,
         }
 
 
-SECTION_TITLES = (
-    "面向您这类企业的措施",
-    "您所在产业的发展方向",
-    "您所在地区的定位",
-    "普遍适用的营商环境与要素保障措施",
-    "与您的描述相关的其他条款",
-)
 # The type and size tags the app offers; each names a kind in enterprise_types.tsv (a test checks it).
 PROFILE_TAGS = (
     "个体户", "小微", "中小企业", "规上", "专精特新", "单项冠军", "龙头", "民营", "国有", "外资", "初创", "出口", "军工",

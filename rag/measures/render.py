@@ -6,60 +6,79 @@ from collections.abc import Callable, Iterable
 
 from ..text import escape_markdown
 from .match import MeasureFinder
-from .model import Checklist, Measure
+from .model import Checklist, ChecklistItem, Measure
 
-_CN_ORDINALS = "一二三四五六七八九十"
+SHOWN_TITLE = "与您最相关的条款"
+MORE_TITLE = "更多可能相关的条款"
+NONE_SHOWN = "规划中没有专门适用于您的条款。"
+NOT_IN_PLAN_TITLE = "规划未规定的事项"
 
 
 def cite(ref: str) -> str:
     return f"【{ref}】"
 
 
-def checklist_as_text(checklist: Checklist) -> str:
-    lines: list[str] = []
-    lines.extend(checklist.notices)
+def _outline(checklist: Checklist, more: bool) -> list[tuple[str, object]]:
+    """The checklist as blocks, (kind, content), that the text and Markdown renderers each format:
+    notice, heading, bullet, note, item."""
+    blocks: list[tuple[str, object]] = [("notice", notice) for notice in checklist.notices]
     if checklist.profile is None:
-        return "\n".join(lines)
-    lines.append("企业画像")
-    lines.extend(f"  {line}" for line in checklist.profile.summary() or ["（只根据描述匹配）"])
-    for number, section in enumerate(checklist.sections):
-        lines.append("")
-        lines.append(f"{_CN_ORDINALS[number]}、{section.title}（{len(section.items)}条）")
-        if not section.items and section.empty_note:
-            lines.append(f"  {section.empty_note}")
-        for index, item in enumerate(section.items, start=1):
-            lines.append(f"  {index}. {cite(item.ref)}{item.label}")
-            lines.append(f"     {item.text}")
-            lines.append(f"     为什么：{item.why}")
-    lines.append("")
-    lines.append("规划未规定的事项")
-    lines.append(f"  {checklist.not_in_plan}")
-    return "\n".join(lines)
+        return blocks
+    blocks.append(("heading", "企业画像"))
+    blocks.extend(("bullet", line) for line in checklist.profile.summary() or ["只根据描述匹配"])
+    blocks.append(("heading", f"{SHOWN_TITLE}（{len(checklist.items)}条）"))
+    if not checklist.items:
+        blocks.append(("note", NONE_SHOWN))
+    blocks.extend(("item", item) for item in checklist.items)
+    if checklist.more:
+        blocks.append(("heading", f"{MORE_TITLE}（{len(checklist.more)}条）"))
+        if more:
+            blocks.extend(("item", item) for item in checklist.more)
+        else:
+            blocks.append(("note", "相关性较弱或较泛，默认不列出；需要时可展开查看。"))
+    blocks.append(("heading", NOT_IN_PLAN_TITLE))
+    blocks.append(("note", checklist.not_in_plan))
+    return blocks
 
 
-def checklist_as_markdown(checklist: Checklist, link: Callable[[str, str], str] | None = None) -> str:
+def checklist_as_text(checklist: Checklist, more: bool = False) -> str:
+    """Plain text for the command line; ``more`` lists the weaker matches too."""
+    lines: list[str] = []
+    for kind, content in _outline(checklist, more):
+        if kind == "notice":
+            lines.append(str(content))
+        elif kind == "heading":
+            lines.extend(["", str(content)])
+        elif kind == "item":
+            item: ChecklistItem = content  # type: ignore[assignment]
+            lines.extend([f"  {cite(item.ref)}{item.label}", f"     {item.text}", f"     {item.why}"])
+        else:
+            lines.append(f"  {content}")
+    return "\n".join(lines).lstrip("\n")
+
+
+def checklist_as_markdown(
+    checklist: Checklist, link: Callable[[str, str], str] | None = None, more: bool = False
+) -> str:
     """Markdown for the app. ``link(doc_id, ref)`` renders a citation as Markdown (the app passes
     rag.chat.clause_link, which opens the clause beside the form); by default it is 【ref】."""
     link = link or (lambda doc_id, ref: escape_markdown(cite(ref)))
-    lines: list[str] = [f"> {escape_markdown(notice)}" for notice in checklist.notices]
-    if checklist.profile is None:
-        return "\n\n".join(lines)
-    lines.append("#### 企业画像")
-    lines.extend(f"- {escape_markdown(line)}" for line in checklist.profile.summary() or ["只根据描述匹配"])
-    for number, section in enumerate(checklist.sections):
-        lines.append("")
-        lines.append(f"#### {_CN_ORDINALS[number]}、{section.title}（{len(section.items)}条）")
-        if not section.items and section.empty_note:
-            lines.append(f"*{escape_markdown(section.empty_note)}*")
-        for item in section.items:
+    lines: list[str] = []
+    for kind, content in _outline(checklist, more):
+        if kind == "notice":
+            lines.extend([f"> {escape_markdown(str(content))}", ""])
+        elif kind == "heading":
+            lines.extend(["", f"#### {escape_markdown(str(content))}"])
+        elif kind == "bullet":
+            lines.append(f"- {escape_markdown(str(content))}")
+        elif kind == "note":
+            lines.append(f"*{escape_markdown(str(content))}*")
+        else:
+            item: ChecklistItem = content  # type: ignore[assignment]
             text = _bold(escape_markdown(item.text), [escape_markdown(h) for h in item.highlights])
             lines.append(f"- {link(item.doc_id, item.ref)} **{escape_markdown(item.label)}**：{text}  ")
-            lines.append(f"  *为什么：{escape_markdown(item.why)}*")
-    lines.append("")
-    lines.append("#### 规划未规定的事项")
-    lines.append(escape_markdown(checklist.not_in_plan))
-    return "\n".join(lines)
-
+            lines.append(f"  *{escape_markdown(item.why)}*")
+    return "\n".join(lines).strip()
 
 
 def _bold(text: str, words: Iterable[str]) -> str:
@@ -100,7 +119,7 @@ def measures_as_text(finder: MeasureFinder, full: bool) -> str:
         lines.append("全部条目（条款·句序 类别 [动作] 对象 | 产业 | 地区）：")
         for m in finder.measures:
             targets = "、".join(f"{label}“{word}”" for label, word in m.groups) or "—"
-            industries = "、".join(name for name, _ in m.industries) or "—"
+            industries = "、".join(m.industry_names) or "—"
             places = "、".join(m.places) + ("（举例）" if m.places and m.places_open else "") if m.places else "—"
             lines.append(f"{m.ref}·{m.number} {m.kind} [{'、'.join(m.actions)}] 对象：{targets} | 产业：{industries} | "
                          f"地区：{places}{'（县域）' if m.county_level else ''}")

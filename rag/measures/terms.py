@@ -11,9 +11,12 @@ from ..corpus.places import longest_matches
 from ..corpus.vocab import data_rows
 from ..index.tokenize import Tokenizer
 from ..text import fold
-from .model import EnterpriseType, Industry, IndustryHit, ProductTerm
+from .model import EnterpriseType, Goal, Industry, IndustryHit, ProductTerm
 
 log = logging.getLogger(__name__)
+
+# 废有色金属, 废钢铁: the waste of a material is not its industry.
+WASTE = "废"
 
 
 def _split(cell: str) -> tuple[str, ...]:
@@ -52,9 +55,14 @@ class SearchText:
 def load_enterprise_types() -> tuple[EnterpriseType, ...]:
     types = []
     for row in data_rows("enterprise_types.tsv"):
-        row += [""] * (5 - len(row))
-        types.append(EnterpriseType(row[0], row[1], _split(row[2]), _split(row[3]), _split(row[4])))
+        row += [""] * (6 - len(row))
+        types.append(EnterpriseType(row[0], row[1], _split(row[2]), _split(row[3]), _split(row[4]), row[5]))
     return tuple(types)
+
+
+@lru_cache(maxsize=1)
+def load_goals() -> tuple[Goal, ...]:
+    return tuple(Goal(row[0], _split(row[1]), _split(row[2])) for row in data_rows("measure_goals.tsv"))
 
 
 @lru_cache(maxsize=1)
@@ -98,7 +106,8 @@ class IndustryVocabulary:
         """Industries a text names; one-character focus areas (锑, 钨) only where asked (a profile's industry)."""
         hits = [
             IndustryHit(industry, word, focus)
-            for _, word in text.longest_matches(self._words)
+            for position, word in text.longest_matches(self._words)
+            if not text.folded[:position].endswith(WASTE)
             for industry, focus in self._terms[word]
         ]
         if single_characters and not hits:
