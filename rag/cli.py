@@ -89,7 +89,8 @@ def cmd_match(args, settings: Settings) -> int:
     if checklist.profile is None:
         print("\n".join(checklist.notices), file=sys.stderr)
         return 1
-    print(json.dumps(checklist.to_dict(), ensure_ascii=False, indent=1) if args.json else checklist_as_text(checklist))
+    text = checklist_as_text(checklist, more=args.more)
+    print(json.dumps(checklist.to_dict(), ensure_ascii=False, indent=1) if args.json else text)
     return 0
 
 
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--region", default="")
     match.add_argument("--tags", default="", help="comma-separated: 个体户,小微,规上,专精特新,民营,初创…")
     match.add_argument("--text", default="", help="free-text description of the enterprise")
+    match.add_argument("--more", action="store_true", help="also list the weaker matches beyond the first 12")
     match.add_argument("--json", action="store_true")
     match.set_defaults(run=cmd_match)
 

@@ -69,11 +69,11 @@ class _Clause:
 
 
 def _region_phrase(measure: Measure, profile: Profile) -> str:
-    """株洲 (the enterprise's 市州) where the sentence names the region it lies in, else ""."""
+    """株洲所在的长株潭地区 where the sentence names the region the enterprise lies in, else ""."""
     location = profile.location
     if location is None or location.region not in measure.places:
         return ""
-    return location.city or location.region
+    return f"{location.city}所在的{location.region}" if location.city else location.region
 
 
 class MeasureFinder:
@@ -223,7 +223,8 @@ class MeasureFinder:
             specific = bool(own) or (bool(general) and (few or measure.regional))
             where = _region_phrase(measure, profile) if measure.regional else ""
             if where:
-                text = f"因为您是{where}的{hit.word}企业：这一条把“{mention.word}”列为{where}的重点产业"
+                place = profile.location.city or profile.location.region if profile.location else ""
+                text = f"因为您是{place}的{hit.word}企业：这一条把“{mention.word}”列为{where}的重点产业"
             else:
                 text = f"因为您做“{hit.word}”：这一条点名了“{mention.word}”"
             reasons.append(Reason(Strength.STRONG if specific else Strength.WEAK, text, mention.word))
@@ -236,7 +237,11 @@ class MeasureFinder:
             if why is None:
                 continue
             etype = self.reader.types_by_label[label]
-            weak = etype.is_broad or is_implied(why)
+            # A line of business (承接…产业转移) for industries the sentence lists, none of them the enterprise's.
+            others = etype.is_activity and len(measure.industry_names) >= 2 and not (
+                set(measure.industry_names) & profile.industry_names
+            )
+            weak = etype.is_broad or is_implied(why) or others
             plain = etype.plain or f"属于{label}"
             text = f"因为您{plain}：这一条说到“{word.split('、')[0]}”"
             reasons.append(Reason(Strength.WEAK if weak else Strength.STRONG, text, word))

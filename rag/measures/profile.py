@@ -110,7 +110,8 @@ class ProfileReader:
         return groups
 
     def _goals(self, given: ProfileInput) -> dict[str, str]:
-        search = self.search(" ".join((given.description, given.tags)))
+        """Goals are what the description says the enterprise wants; tags say what it is (上市公司, 高新技术企业)."""
+        search = self.search(given.description)
         goals = {}
         for goal in self.goals:
             words = [w for w in goal.profile_words if search.has(w)]
