@@ -19,7 +19,7 @@ from ..corpus.places import Gazetteer
 from ..index.tokenize import Tokenizer
 from ..schema import Clause, ClauseKind, Document
 from ..text import clause_body, split_sentences
-from .model import EnterpriseType, Industry, IndustryMention, Measure
+from .model import EnterpriseType, Industry, IndustryHit, Measure
 from .terms import IndustryVocabulary, SearchText
 
 SUPPORT_VERBS = ("支持", "鼓励", "引导", "扶持", "帮助", "保障", "降低")
@@ -145,7 +145,7 @@ def extract_measures(
     types: tuple[EnterpriseType, ...],
     tokenizer: Tokenizer,
 ) -> list[Measure]:
-    own_industry = {(i.doc_id, i.ref): i.name for i in vocabulary.industries}
+    own_industry = {(i.doc_id, i.ref): i for i in vocabulary.industries}
     activities = {t.label for t in types if t.is_activity}
     measures = []
     for clause in document.clauses:
@@ -167,11 +167,10 @@ def extract_measures(
             for label, word in heading_groups:
                 groups.setdefault(label, word)
             if industry:
-                industries = [IndustryMention(industry, industry)]
-                required = (industry,)
+                industries = [IndustryHit(industry, industry.name)]
+                required = (industry.name,)
             else:
-                found = (IndustryMention(hit.industry.name, hit.word, hit.focus) for hit in vocabulary.find(text))
-                industries = list(dict.fromkeys(found))
+                industries = list(dict.fromkeys(vocabulary.find(text)))
                 required = tuple(sorted(heading_industries))
             places = _sentence_places(sentence, gazetteer)
             measures.append(
@@ -186,7 +185,7 @@ def extract_measures(
                     groups=tuple(groups.items()),
                     reserved_for=tuple(label for label in groups if label in activities),
                     industries=tuple(industries),
-                    own_industry=industry or "",
+                    own_industry=industry.name if industry else "",
                     industry_clause=required,
                     places=places,
                     places_open=any(marker in sentence for marker in OPEN_PLACE_MARKERS),

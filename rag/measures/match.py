@@ -191,9 +191,7 @@ class MeasureFinder:
             return []
         reasons = []
         hit = next((place for place in measure.places if place in location.names), None)
-        where = location.county + (f"（{location.city}）" if location.county else "") if location.county else (
-            location.city or location.region
-        )
+        where = f"{location.county}（{location.city}）" if location.county else location.city or location.region
         if hit is None and measure.places and not measure.places_open:
             reasons.append(Reason(Strength.WEAK, f"因为您在考虑选址：这一条限{'、'.join(measure.places)}", "", True))
         elif hit and measure.regional and hit != location.region:
@@ -202,7 +200,7 @@ class MeasureFinder:
             reasons.append(Reason(Strength.WEAK, f"因为您在{where}：这一条点名了{hit}", hit, True))
         if measure.county_level and location.in_county:
             word = next(w for w in COUNTY_MARKERS if w in measure.text)
-            clustered = any(CLUSTER in hit.industry.body for hit in profile.industries)
+            clustered = any(CLUSTER in own.industry.body for own in profile.industries)
             strength = Strength.STRONG if clustered else Strength.WEAK
             reasons.append(Reason(strength, f"因为您在县域（{location.county}）：这一条讲{word}的特色产业集群", word, True))
         return reasons
@@ -213,7 +211,7 @@ class MeasureFinder:
         enterprise's own word or focus area is specific."""
         reasons = []
         for hit in profile.industries:
-            mentions = [m for m in measure.industries if m.industry == hit.industry.name]
+            mentions = [m for m in measure.industries if m.industry.name == hit.industry.name]
             if not mentions:
                 continue
             own = [m for m in mentions if m.word == hit.word or (m.focus and m.focus == hit.focus)]

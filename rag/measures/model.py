@@ -78,15 +78,6 @@ class IndustryHit:
 
 
 @dataclass(frozen=True)
-class IndustryMention:
-    """An industry a sentence names: the industry, the word, and the focus area that word stands for (or "")."""
-
-    industry: str
-    word: str
-    focus: str = ""
-
-
-@dataclass(frozen=True)
 class Measure:
     """One sentence of the plan that states a measure or a target, and whom and what it concerns."""
 
@@ -99,7 +90,7 @@ class Measure:
     actions: tuple[str, ...]
     groups: tuple[tuple[str, str], ...]  # (enterprise-type label, the words that name it, joined by 、)
     reserved_for: tuple[str, ...]  # activity labels the measure is reserved for (sentence or heading)
-    industries: tuple[IndustryMention, ...]  # every industry word of the sentence
+    industries: tuple[IndustryHit, ...]  # every industry word of the sentence
     own_industry: str  # the industry whose item of the industry chapters this sentence is part of, or ""
     industry_clause: tuple[str, ...]  # industries the clause itself is about (item or heading): required to match
     places: tuple[str, ...]  # names of the places it concerns, the subject of the sentence first
@@ -118,7 +109,7 @@ class Measure:
 
     @property
     def industry_names(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(mention.industry for mention in self.industries))
+        return tuple(dict.fromkeys(hit.industry.name for hit in self.industries))
 
     def to_dict(self) -> dict:
         return {
@@ -131,7 +122,7 @@ class Measure:
             "actions": list(self.actions),
             "targets": [{"group": label, "word": word} for label, word in self.groups],
             "reserved_for": list(self.reserved_for),
-            "industries": [{"industry": m.industry, "word": m.word, "focus": m.focus} for m in self.industries],
+            "industries": [{"industry": h.industry.name, "word": h.word, "focus": h.focus} for h in self.industries],
             "places": list(self.places),
             "places_open": self.places_open,
             "county_level": self.county_level,
