@@ -260,10 +260,12 @@ class MeasureFinder:
         best = [(m, reasons) for m, reasons in clause.matches if max(r.strength for r in reasons) == strength]
         reasons = sorted((r for _, rs in best for r in rs), key=lambda r: -r.strength)
         shown = [r for r in reasons if r.strength == strength or strength == Strength.WEAK]
-        why: dict[str, str] = {}
+        why: dict[str, list[str]] = {}
         for reason in shown:
             because, _, said = reason.text.partition("：")
-            why.setdefault(because, said)
+            saids = why.setdefault(because, [])
+            if said and said not in saids:
+                saids.append(said)
         highlights = list(dict.fromkeys(w for r in shown for w in r.highlight.split("、") if w))
         first = best[0][0]
         text = "……".join(excerpt(m.text, highlights) for m, _ in best)
@@ -273,10 +275,18 @@ class MeasureFinder:
             first.ref,
             first.heading,
             text,
-            "；".join(f"{because}：{said}" if said else because for because, said in why.items()),
+            "；".join(f"{because}：{_joined(saids)}" if saids else because for because, saids in why.items()),
             tuple(highlights),
             kind,
         )
+
+
+def _joined(saids: list[str]) -> str:
+    """这一条说到“A” and 这一条说到“B” as 这一条说到“A”“B”."""
+    head = saids[0].split("“")[0]
+    if len(saids) > 1 and all(said.split("“")[0] == head for said in saids):
+        return head + "".join(said[len(head):] for said in saids)
+    return saids[0]
 
 
 def excerpt(sentence: str, highlights: Iterable[str], limit: int = MAX_EXCERPT_CHARS) -> str:

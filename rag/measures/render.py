@@ -28,7 +28,7 @@ def _outline(checklist: Checklist, more: bool) -> list[tuple[str, object]]:
     blocks.extend(("bullet", line) for line in checklist.profile.summary() or ["只根据描述匹配"])
     blocks.append(("heading", f"{SHOWN_TITLE}（{len(checklist.items)}条）"))
     if not checklist.items:
-        blocks.append(("note", NONE_SHOWN))
+        blocks.append(("note", NONE_SHOWN if not checklist.more else f"{NONE_SHOWN}较泛或字面相关的条款在下面。"))
     blocks.extend(("item", item) for item in checklist.items)
     if checklist.more:
         blocks.append(("heading", f"{MORE_TITLE}（{len(checklist.more)}条）"))
