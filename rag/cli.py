@@ -97,6 +97,42 @@ def cmd_eval(args, settings: Settings) -> int:
         print(f"{name}: fully correct {ours['fully_correct']}, recall@5 {ours['recall_at_5']}, refusal recall "
               f"{ours['refusal_recall']}, false refusals {ours['false_refusals']}, p95 {ours['latency_p95_ms']} ms")
     print(f"→ {out_dir / 'report.md'}")
+def cmd_measures(args, settings: Settings) -> int:
+    from .measures import load_finder
+    from .measures.render import measures_as_data, measures_as_text
+
+    finder = load_finder(settings)
+    if args.json:
+        print(json.dumps(measures_as_data(finder), ensure_ascii=False, indent=1))
+    else:
+        print(measures_as_text(finder, full=args.list))
+    return 0
+
+
+def cmd_match(args, settings: Settings) -> int:
+    from .measures import EMPTY_PROFILE, ProfileInput, load_finder
+    from .measures.render import checklist_as_text
+
+    given = ProfileInput(args.industry, args.region, args.tags, args.text)
+    if given.cleaned(settings.profile_text_max_chars)[0].empty:
+        print(EMPTY_PROFILE, file=sys.stderr)
+        return 1
+    checklist = load_finder(settings).match(given)
+    if checklist.profile is None:
+        print("\n".join(checklist.notices), file=sys.stderr)
+        return 1
+    text = checklist_as_text(checklist, more=args.more)
+    print(json.dumps(checklist.to_dict(), ensure_ascii=False, indent=1) if args.json else text)
+    return 0
+
+
+def cmd_eval_profiles(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from .evaluation.profiles import DEFAULT_PROFILES, as_table, evaluate_profiles
+
+    result = evaluate_profiles(settings, Path(args.profiles) if args.profiles else DEFAULT_PROFILES)
+    print(json.dumps(result, ensure_ascii=False, indent=1) if args.json else as_table(result))
     return 0
 
 
@@ -128,15 +164,21 @@ def build_parser() -> argparse.ArgumentParser:
     measures = sub.add_parser("measures", help="the support measures extracted from the plan")
     measures.add_argument("--list", action="store_true", help="print every measure for review")
     measures.add_argument("--json", action="store_true")
-    measures.set_defaults(run=_delegate("measures.finder", "measures_command"))
+    measures.set_defaults(run=cmd_measures)
 
     match = sub.add_parser("match", help="which measures concern an enterprise")
     match.add_argument("--industry", default="")
     match.add_argument("--region", default="")
     match.add_argument("--tags", default="", help="comma-separated: 个体户,小微,规上,专精特新,民营,初创…")
     match.add_argument("--text", default="", help="free-text description of the enterprise")
+    match.add_argument("--more", action="store_true", help="also list the weaker matches beyond the first 12")
     match.add_argument("--json", action="store_true")
-    match.set_defaults(run=_delegate("measures.finder", "match_command"))
+    match.set_defaults(run=cmd_match)
+
+    profiles = sub.add_parser("eval-profiles", help="precision and recall of the measure finder on enterprise profiles")
+    profiles.add_argument("--profiles", default=None, help="JSONL profiles (default evals/profiles.jsonl)")
+    profiles.add_argument("--json", action="store_true")
+    profiles.set_defaults(run=cmd_eval_profiles)
 
     quiz = sub.add_parser("quiz", help="build a quiz with answer key")
     quiz.add_argument("-n", type=int, default=10, help="number of items")

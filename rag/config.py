@@ -8,6 +8,7 @@
 | RAG_MODEL_CACHE       | $RAG_DATA_DIR/models            | where the converted default model is stored                |
 | RAG_TOP_K             | 8                               | clauses retrieved per question (the answer cites from them) |
 | RAG_MAX_QUESTION_CHARS| 500                             | longer questions are cut (and the user told)               |
+| RAG_PROFILE_MAX_CHARS | 500                             | longer enterprise descriptions (measure finder) are cut    |
 | RAG_LOG_LEVEL         | WARNING                         | logging level                                              |
 | RAG_HOST / RAG_PORT   | 127.0.0.1 / 7860                | where the app serves                                       |
 | RAG_LLM_BASE_URL      | (unset)                         | OpenAI-compatible endpoint; unset = extractive answers     |
@@ -55,6 +56,7 @@ class Settings:
     model_cache: Path
     top_k: int = 8
     max_question_chars: int = 500
+    profile_text_max_chars: int = 500
     log_level: str = "WARNING"
     host: str = "127.0.0.1"
     port: int = 7860
@@ -85,6 +87,7 @@ class Settings:
             model_cache=Path(_env("RAG_MODEL_CACHE", str(data_dir / "models"))),
             top_k=_number("RAG_TOP_K", "8", int, 1),
             max_question_chars=_number("RAG_MAX_QUESTION_CHARS", "500", int, 1),
+            profile_text_max_chars=_number("RAG_PROFILE_MAX_CHARS", "500", int, 1),
             log_level=_env("RAG_LOG_LEVEL", "WARNING"),
             host=_env("RAG_HOST", "127.0.0.1"),
             port=_number("RAG_PORT", "7860", int, 1),

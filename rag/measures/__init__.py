@@ -1,0 +1,17 @@
+"""Support-measure finder: the plan's measures as data (extract), a profile matched against them (match), and
+the checklist rendered for people (render). Everything is rule-based; see each module."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..corpus.load import load_corpus
+from .match import MeasureFinder
+from .model import EMPTY_PROFILE, NOT_IN_PLAN, PROFILE_TAGS, Checklist, ProfileInput
+
+
+def load_finder(settings: Settings) -> MeasureFinder:
+    """The finder over the corpus, without the search index (whose libraries take seconds to import)."""
+    return MeasureFinder(load_corpus(settings.corpus_dir), description_limit=settings.profile_text_max_chars)
+
+
+__all__ = ["EMPTY_PROFILE", "NOT_IN_PLAN", "PROFILE_TAGS", "Checklist", "MeasureFinder", "ProfileInput", "load_finder"]

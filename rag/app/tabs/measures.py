@@ -11,13 +11,14 @@ import logging
 import gradio as gr
 
 from ..chat import clause_link
-from ...measures.finder import PROFILE_TAGS, MeasureFinder, ProfileInput, checklist_as_markdown
+from ...measures import PROFILE_TAGS, MeasureFinder, ProfileInput
+from ...measures.render import checklist_as_markdown
 
 log = logging.getLogger(__name__)
 
 INTRO = (
-    "填写企业的产业、所在地和类型（可只填其中几项），列出规划中与您相关的条款：面向您这类企业的措施、"
-    "所在产业的发展方向、所在地区的定位和普遍适用的营商环境措施，并说明每条为什么与您相关。"
+    "填写企业的产业、所在地和类型（可只填其中几项），在描述里写上您想做的事（如上市、做品牌、出口、融资），"
+    "列出规划中与您最相关的条款（最具体的在前，默认最多12条），并说明每条为什么与您相关。"
     "点击条款编号可查看原文。规划不规定资金金额、申报时间和办理程序，这些请咨询主管部门。"
 )
 PLACEHOLDER = "填写后点击“查找相关条款”。"
@@ -32,7 +33,7 @@ EXAMPLES = [
 def render_tab(assistant) -> None:
     """Build the form and the checklist inside the current Gradio block."""
     finder = MeasureFinder(
-        assistant.documents, assistant.tokenizer, description_limit=assistant.settings.max_question_chars
+        assistant.documents, assistant.tokenizer, description_limit=assistant.settings.profile_text_max_chars
     )
     gr.Markdown(INTRO)
     with gr.Row():
@@ -42,16 +43,19 @@ def render_tab(assistant) -> None:
     description = gr.Textbox(
         label="企业描述（可选）", placeholder="如：留学归国创业，准备建厂；想拓展海外市场", lines=3, max_lines=8
     )
+    more = gr.Checkbox(label="也列出相关性较弱的条款", value=False)
     find = gr.Button("查找相关条款", variant="primary")
     checklist = gr.Markdown(PLACEHOLDER, elem_id="measures-checklist")
     gr.Examples(EXAMPLES, inputs=[industry, location, tags, description], label="示例")
 
-    def show(industry_text: str, location_text: str, chosen: list[str] | None, description_text: str) -> str:
+    def show(
+        industry_text: str, location_text: str, chosen: list[str] | None, description_text: str, show_more: bool
+    ) -> str:
         given = ProfileInput(industry_text or "", location_text or "", ",".join(chosen or []), description_text or "")
         try:
-            return checklist_as_markdown(finder.match(given), link=clause_link)
+            return checklist_as_markdown(finder.match(given), link=clause_link, more=bool(show_more))
         except Exception:
             log.exception("matching profile %r failed", given)
             return FAILED
 
-    find.click(show, [industry, location, tags, description], checklist, show_progress="minimal")
+    find.click(show, [industry, location, tags, description, more], checklist, show_progress="minimal")
