@@ -97,6 +97,9 @@ def cmd_eval(args, settings: Settings) -> int:
         print(f"{name}: fully correct {ours['fully_correct']}, recall@5 {ours['recall_at_5']}, refusal recall "
               f"{ours['refusal_recall']}, false refusals {ours['false_refusals']}, p95 {ours['latency_p95_ms']} ms")
     print(f"→ {out_dir / 'report.md'}")
+    return 0
+
+
 def cmd_measures(args, settings: Settings) -> int:
     from .measures import load_finder
     from .measures.render import measures_as_data, measures_as_text
