@@ -130,8 +130,6 @@ def cmd_match(args, settings: Settings) -> int:
 
 
 def cmd_eval_profiles(args, settings: Settings) -> int:
-    from pathlib import Path
-
     from .evaluation.profiles import DEFAULT_PROFILES, as_table, evaluate_profiles
 
     result = evaluate_profiles(settings, Path(args.profiles) if args.profiles else DEFAULT_PROFILES)
