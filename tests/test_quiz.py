@@ -16,7 +16,9 @@ import docx
 import gradio as gr
 import pytest
 
-from rag.quiz.builder import BLANK, FALSE, TRUE, QuizError, QuizRequest, build_quiz
+from rag.corpus.places import Gazetteer
+from rag.quiz import QuizError, QuizRequest, build_quiz
+from rag.quiz.model import BLANK, FALSE, TRUE
 from rag.quiz.export import records, to_csv, to_docx, to_json, to_markdown
 from rag.app.tabs.quiz import generate, render_tab
 
@@ -203,9 +205,13 @@ def test_distractors_come_from_the_same_category(document):
     assert revenue
     for item in revenue:
         assert all(option.endswith("亿元") for option in item.options)
-    regions = [item for item in quiz.items if item.focus == "subject" and "地区" in item.stem]
-    for item in regions:
-        assert all(option.endswith(("地区", "经济区")) for option in item.options)
+    subjects = [item for item in quiz.items if item.focus == "subject"]
+    assert subjects
+    places = Gazetteer()
+    for item in subjects:  # all industries, or all places of one kind
+        industries = all(option.endswith(("产业", "制造业", "服务业")) for option in item.options)
+        kinds = {found[2].kind if (found := places.first_place(option)) else None for option in item.options}
+        assert industries or (len(kinds) == 1 and None not in kinds), item.options
 
 
 def test_same_seed_same_quiz_and_different_seeds_differ(quizzes, document):
@@ -342,10 +348,10 @@ def test_command_explains_bad_input(capsys, tmp_path):
 
 def test_the_tab_previews_and_offers_files(document, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    preview, files = generate([document], "二（三）", ["choice", "truefalse"], "", 6, 2)
+    preview, files = generate([document], None, "二（三）", ["choice", "truefalse"], "", 6, 2)
     assert "参考答案" in preview and len(files) == 6
     assert all(Path(f).parent.parent == tmp_path and Path(f).stat().st_size > 0 for f in files)
-    message, none = generate([document], "九", [], "", 6, 2)
+    message, none = generate([document], None, "九", [], "", 6, 2)
     assert "无法生成" in message and none == []
     with gr.Blocks(), gr.Tab("测验生成"):
-        render_tab(SimpleNamespace(documents=[document]))
+        render_tab(SimpleNamespace(documents=[document], tokenizer=None))
