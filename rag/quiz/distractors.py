@@ -79,10 +79,12 @@ class Distractors:
         return self.plan.scope(fact.clause.ref)
 
     def fits_list(self, option: str, fact: ListFact) -> bool:
-        """Whether a list item could be meant by `option`: stated for the same subject, or broader or narrower
-        than one of the list's items."""
+        """Whether a list item could be meant by `option`: stated for the same subject, broader or narrower
+        than one of the list's items (also as places: 长株潭 and 长沙), or not a place where the list is of places."""
+        if fact.of_places and not self.plan.is_place(option):
+            return True  # not a place of the plan's own naming: neither a fair nor a clear distractor
         return option in self.list_forbidden(fact) or any(
-            self.plan.phrases.same_kind(option, item) for item in fact.items)
+            self.plan.phrases.same_kind(option, item) or self.plan.place_overlap(option, item) for item in fact.items)
 
     def term_fits(self, option: str, fact: TermFact) -> bool:
         """Whether the plan quotes `option` in this clause or in the same words elsewhere, or it is broader or

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..corpus.places import Gazetteer, Place
 from ..schema import Clause, ClauseKind, Document, Indicator
 from ..text import Quantity, clause_sentences, parse_quantities
-from .phrases import VERBS, PhraseReader, common, segment, widen
+from .phrases import VERBS, PhraseReader, common, core, segment, widen
 
 _TIME = re.compile(r"^(?:到|至|在)?\d{4}年(?:底|末)?$")
 _QUOTED = re.compile(r"“([^“”，。；：、]{2,16})”")
@@ -146,6 +146,7 @@ class Plan:
         self.full_text = "\n".join(c.text for c in document.clauses)
         self.sentences = [(c, s.rstrip(_SENTENCE_MARKS)) for c in document.clauses
                           if c.kind in (ClauseKind.CLAUSE, ClauseKind.PREAMBLE) for s in clause_sentences(c)]
+        self.names = self._names()
         self.quantities = self._quantities()
         self.table = self._table()
         self.lists = self._lists()
@@ -240,11 +241,34 @@ class Plan:
             facts.append(TableFact(clause, clause.text, f"category|{ind.name}", ind, "category"))
         return facts
 
+    def _names(self) -> frozenset[str]:
+        """What the plan treats as a subject: headings (and their cores) and the items of its enumerations."""
+        names = {name for c in self.document.clauses if c.heading for name in (c.heading, core(c.heading))}
+        for _, sentence in self.sentences:
+            left = 0
+            while left < len(sentence):
+                right = segment(sentence, left, left)[1]
+                found = self.phrases.enumeration(sentence[left:right])
+                names.update(found[1] if found else ())
+                left = right + 1
+        return frozenset(names)
+
     def _context(self, sentence: str, left: int) -> str:
         """What a part of a sentence needs before it to keep its subject: the sentence's opening words when
-        it opens with a topic (空天信息推进…，拓展A、B等应用 keeps 空天信息), else nothing."""
-        topic = self.phrases.topic(sentence)
-        return sentence[:left] if left > 0 and topic else ""
+        it opens with a name the plan treats as a subject (空天信息推进…，拓展A、B等应用 keeps 空天信息)."""
+        return sentence[:left] if left > 0 and self.phrases.topic(sentence) in self.names else ""
+
+    def is_place(self, text: str) -> bool:
+        found = self.places.first_place(text)
+        return found is not None and found[1] == text
+
+    def place_overlap(self, a: str, b: str) -> bool:
+        """The same place, or one inside the other (长沙 and 长株潭)."""
+        found_a, found_b = self.places.first_place(a), self.places.first_place(b)
+        if not (found_a and found_b):
+            return False
+        place_a, place_b = found_a[2], found_b[2]
+        return place_a == place_b or place_a.name == place_b.region or place_b.name == place_a.region
 
     def _lists(self) -> list[ListFact]:
         facts = []
@@ -261,7 +285,7 @@ class Plan:
                     facts.append(ListFact(
                         clause, sentence, f"list|{clause.ref}|{index}|{left + start}", context + part,
                         context + part[:start], items, part[end:], subject[0] if subject else "",
-                        subject[1] if subject else None, any(self.places.first_place(item) for item in items),
+                        subject[1] if subject else None, all(self.is_place(item) for item in items),
                     ))
                 left = right + 1
         return facts

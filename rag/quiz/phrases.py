@@ -23,7 +23,7 @@ VERBS = (
 )
 _STRONG_VERBS = tuple(v for v in VERBS if len(v) > 1)
 _LAST_ITEM_MAX = 10  # an enumeration without 等 ends at punctuation with a short last item
-_TOPIC_MAX = 8  # a sentence's topic (空天信息推进…) is a short noun phrase
+_TOPIC_MAX = 8  # a sentence's topic (空天信息推进…) is a short name
 # Category words that end names without telling them apart (新材料产业, 大湘西地区).
 INDUSTRY_ENDINGS = ("产业", "制造业", "服务业")
 CATEGORY_ENDINGS = (*INDUSTRY_ENDINGS, "地区", "经济区", "领域", "行业")
@@ -72,6 +72,7 @@ class PhraseReader:
         self.tokenizer = tokenizer
         self.bounds = lru_cache(maxsize=8192)(self._bounds)
         self.words = lru_cache(maxsize=8192)(self._words)
+        self.enumeration = lru_cache(maxsize=8192)(self._enumeration)
 
     def _bounds(self, chunk: str) -> frozenset[int]:
         """Positions between the words of a chunk."""
@@ -110,17 +111,15 @@ class PhraseReader:
         return best
 
     def topic(self, sentence: str) -> str:
-        """The noun phrase a sentence opens with, before its first verb (空天信息 in 空天信息推进…); empty
-        when the sentence opens with its verb, a time or a condition."""
+        """The words a sentence opens with, before its first verb (空天信息 in 空天信息推进…); empty when the
+        sentence opens with its verb, a time or a condition."""
         first = sentence[: segment(sentence, 0, 0)[1]]
         bounds = self.bounds(first)
         starts = [at for verb in _STRONG_VERBS for at in [first.find(verb)] if at > 0 and at in bounds]
         if not starts:
             return ""
         opening = first[: min(starts)]
-        if len(opening) > _TOPIC_MAX or re.search(r"\d|[到至在以对为从]", opening[:1]) or opening[-1] in "要应将已":
-            return ""
-        return opening
+        return opening if len(opening) <= _TOPIC_MAX else ""
 
     def etc(self, chunk: str) -> int:
         """Where 等 (etc.) stands as a word of its own: not the 等 of 高等级 or 等于."""
@@ -131,7 +130,7 @@ class PhraseReader:
             start = chunk.find("等", start + 1)
         return -1
 
-    def enumeration(self, part: str) -> tuple[int, tuple[str, ...], int] | None:
+    def _enumeration(self, part: str) -> tuple[int, tuple[str, ...], int] | None:
         """A list written as A、B、C等… in a part of a sentence: (where the first item starts, the items, where
         the last one ends)."""
         chunks = part.split("、")
@@ -149,8 +148,13 @@ class PhraseReader:
             else:
                 items.append(text)
             if etc != -1 or i == len(chunks) - 1:
-                return (start, tuple(items), offsets[i] + len(text)) if _plausible(items, etc != -1) else None
+                if not _plausible(items, etc != -1) or any(self.opens_with_verb(item) for item in items[1:]):
+                    return None  # parallel clauses (以A为目标、以B为骨干) are no list of things
+                return start, tuple(items), offsets[i] + len(text)
         return None
+
+    def opens_with_verb(self, text: str) -> bool:
+        return any(text.startswith(verb) and len(verb) in self.bounds(text) for verb in VERBS)
 
 
 def _clean_start(item: str, offset: int) -> tuple[str, int]:

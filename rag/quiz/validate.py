@@ -71,7 +71,7 @@ def _broader_or_narrower(item: QuizItem, plan: Plan) -> list[str]:
     if item.focus == Focus.VALUE:
         return []
     return [f"distractor {d} is broader or narrower than {a}" for d in item.distractors for a in item.answers
-            if plan.phrases.same_kind(d, a)]
+            if plan.phrases.same_kind(d, a) or plan.place_overlap(d, a)]
 
 
 def _statement_problems(item: QuizItem, plan: Plan, scope: str) -> list[str]:
@@ -87,6 +87,7 @@ def _statement_problems(item: QuizItem, plan: Plan, scope: str) -> list[str]:
     if (item.claim in plan.full_text or item.changed in item.evidence or altered not in item.evidence
             or item.changed not in item.stem or (value is not None and value in stated(scope))):
         return ["a false statement must differ from the plan in one place"]
-    if item.focus != Focus.VALUE and plan.phrases.same_kind(item.changed, item.original):
+    if item.focus != Focus.VALUE and (plan.phrases.same_kind(item.changed, item.original)
+                                      or plan.place_overlap(item.changed, item.original)):
         return [f"{item.changed} is broader or narrower than {item.original}"]
     return []
