@@ -274,6 +274,9 @@ def test_a_blank_keeps_the_subject_of_its_sentence(document):
     cut = [item for item in quiz.items if "拓展电力物联网" in item.evidence and "规模化应用" in item.stem]
     assert cut
     assert all("空天信息" in item.stem for item in cut)
+    beidou = build_quiz([document], QuizRequest(count=200, section="三（三）1", kinds=("blank",), seed=5))
+    plus = [item for item in beidou.items if item.answers == ("北斗+",)]
+    assert plus and all("北斗" in item.stem.replace(BLANK, "") for item in plus)  # the part names the subject
     parallel = build_quiz([document], QuizRequest(count=200, section="三（二）", kinds=("blank", "choice"), seed=5))
     assert parallel.items
     assert not any("为目标" in answer for item in parallel.items for answer in item.answers)

@@ -73,10 +73,14 @@ class Distractors:
         return found
 
     def list_forbidden(self, fact: ListFact) -> str:
-        """What the plan says of the list's subject: a distractor found there is also true."""
+        """What the plan says of the list's subject: a distractor found there is also true. The subject of a
+        clause that names a task is the part it belongs to."""
         if fact.place:
             return self.plan.said_of(fact.subject) + "\n" + fact.evidence
-        return self.plan.scope(fact.clause.ref)
+        clause = fact.clause
+        if clause.parent and self.plan.phrases.is_task(clause.heading):  # the subject is the part's: 北斗
+            return self.plan.scope(clause.parent)
+        return self.plan.scope(clause.ref)
 
     def fits_list(self, option: str, fact: ListFact) -> bool:
         """Whether a list item could be meant by `option`: stated for the same subject, broader or narrower

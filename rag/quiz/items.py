@@ -44,10 +44,16 @@ def quoted(text: str) -> str:
     return "“" + text.replace("“", "‘").replace("”", "’") + "”"
 
 
-def _where(fact: Fact) -> str:
-    if fact.clause.kind == ClauseKind.PREAMBLE:
+def _where(fact: Fact, pick: Distractors) -> str:
+    """The part of the plan an item is about; a clause that names a task is placed in its part, which names the
+    subject (“拓展深化北斗规模应用”之“夯实技术创新与产业协同根基”)."""
+    clause = fact.clause
+    if clause.kind == ClauseKind.PREAMBLE:
         return "规划前言"
-    return f"规划{quoted(fact.clause.heading)}部分"
+    parent = pick.plan.document.clause(clause.parent) if clause.parent and clause.level >= 3 else None
+    if parent and parent.heading and pick.plan.phrases.is_task(clause.heading):
+        return f"规划{quoted(parent.heading)}之{quoted(clause.heading)}部分"
+    return f"规划{quoted(clause.heading)}部分"
 
 
 def _quote(fact: Fact) -> str:
@@ -105,7 +111,7 @@ def _timed(time: str, claim: str) -> str:
 
 
 def _quantity_items(fact: QuantityFact, pick: Distractors, kind: Kind, rng: random.Random) -> list[QuizItem]:
-    where = _where(fact)
+    where = _where(fact, pick)
     head, rest = fact.claim[:fact.at], fact.claim[fact.at + len(fact.number):]
     if kind == Kind.BLANK:
         stem = f"根据{where}：{_timed(fact.time, head + BLANK + rest)}。"
@@ -169,8 +175,8 @@ def _table_items(fact: TableFact, pick: Distractors, kind: Kind, rng: random.Ran
     return []
 
 
-def _list_lead(fact: ListFact) -> str:
-    return f"根据规划，{fact.subject}" if fact.place else f"根据{_where(fact)}："
+def _list_lead(fact: ListFact, pick: Distractors) -> str:
+    return f"根据规划，{fact.subject}" if fact.place else f"根据{_where(fact, pick)}："
 
 
 def _subject_noun(fact: ListFact, options: list[str]) -> str:
@@ -200,7 +206,7 @@ def _subject_item(fact: ListFact, pick: Distractors, rng: random.Random) -> list
 
 
 def _list_items(fact: ListFact, pick: Distractors, kind: Kind, rng: random.Random) -> list[QuizItem]:
-    lead, askable = _list_lead(fact), fact.askable
+    lead, askable = _list_lead(fact, pick), fact.askable
     if not askable or kind.has_options and not fact.closed:
         return []
     if kind == Kind.MULTI:
@@ -234,7 +240,7 @@ def _list_items(fact: ListFact, pick: Distractors, kind: Kind, rng: random.Rando
 
 
 def _term_items(fact: TermFact, pick: Distractors, kind: Kind, rng: random.Random) -> list[QuizItem]:
-    lead, term = f"根据{_where(fact)}：", f"“{fact.term}”"
+    lead, term = f"根据{_where(fact, pick)}：", f"“{fact.term}”"
     if kind == Kind.BLANK:
         stem = f"{lead}{fact.claim.replace(term, f'“{BLANK}”')}。"
         return [_item(kind, fact, stem, (), (fact.term,), Focus.TERM, rng)]
@@ -254,7 +260,7 @@ def _term_items(fact: TermFact, pick: Distractors, kind: Kind, rng: random.Rando
 
 
 def _section_items(fact: SectionFact, pick: Distractors, kind: Kind, rng: random.Random) -> list[QuizItem]:
-    part = _where(fact)
+    part = _where(fact, pick)
     if kind == Kind.MULTI:
         correct = rng.sample(fact.members, min(len(fact.members), rng.choice((2, 3))))
         drawn = pick.sections(fact, rng, MULTI_OPTIONS - len(correct))

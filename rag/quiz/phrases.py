@@ -19,7 +19,7 @@ VERBS = (
     "打造", "建设", "建强", "培育", "壮大", "做优", "做强", "做大", "做精", "做大做强", "做精做优", "做强做优", "巩固",
     "拓展", "布局", "突破", "参与", "承接", "对接", "支持", "鼓励", "引导", "实施", "通过", "采取", "发挥", "引进",
     "招引", "完善", "塑造", "把握", "涵盖", "融入", "嵌入", "落实", "推广", "开展", "组织", "统筹", "探索", "争取",
-    "承担", "帮助", "赋能", "重点研发", "在", "向", "以", "对", "集",
+    "承担", "帮助", "赋能", "重点研发", "夯实", "在", "向", "以", "对", "集",
 )
 _STRONG_VERBS = tuple(v for v in VERBS if len(v) > 1)
 _LAST_ITEM_MAX = 10  # an enumeration without 等 ends at punctuation with a short last item
@@ -94,7 +94,8 @@ class PhraseReader:
     def same_kind(self, a: str, b: str) -> bool:
         """One term is broader or narrower than the other: one contains the other (新材料, 新材料产业) or they
         share a head noun (输变电装备 and 装备制造; 碳基材料 and 纳米材料), so that either could be meant."""
-        if a in b or b in a or core(a) in b or core(b) in a:
+        stems = [core(x).removesuffix("化") for x in (a, b)]  # 绿色化 and 绿色低碳生态化: both 绿色…
+        if a in b or b in a or stems[0] in b or stems[1] in a:
             return True
         return self.head(a) in self.words(b) or self.head(b) in self.words(a)
 
@@ -152,6 +153,10 @@ class PhraseReader:
                     return None  # parallel clauses (以A为目标、以B为骨干) are no list of things
                 return start, tuple(items), offsets[i] + len(text)
         return None
+
+    def is_task(self, heading: str) -> bool:
+        """A heading that names a task (深化北斗规模应用城市试点布局), not a subject (石化产业, 量子科技)."""
+        return any(verb in heading for verb in _STRONG_VERBS)
 
     def opens_with_verb(self, text: str) -> bool:
         return any(text.startswith(verb) and len(verb) in self.bounds(text) for verb in VERBS)
