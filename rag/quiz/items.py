@@ -96,6 +96,13 @@ def _item(kind: Kind, fact: Fact, stem: str, options: Iterable[str], answers: It
     )
 
 
+def _choice(fact: Fact, drawn: Drawn, stem: str, answer: str, focus: Focus, rng: random.Random) -> list[QuizItem]:
+    """A single choice, when three distractors were found."""
+    if len(drawn) < 3:
+        return []
+    return [_item(Kind.CHOICE, fact, stem, [answer, *drawn.options], (answer,), focus, rng, drawn)]
+
+
 def _true(fact: Fact, stem: str, claim: str, rng: random.Random, focus: Focus) -> QuizItem:
     return _item(Kind.TRUEFALSE, fact, stem, (TRUE, FALSE), (TRUE,), focus, rng, claim=claim)
 
@@ -134,10 +141,8 @@ def _category_items(fact: TableFact, pick: Distractors, kind: Kind, rng: random.
     ind = fact.indicator
     name = quoted(ind.name)
     if kind == Kind.CHOICE:
-        drawn = pick.category(fact, rng, 3)
-        if len(drawn) == 3:
-            stem = f"规划专栏中，{name}属于哪一类指标？"
-            return [_item(kind, fact, stem, [ind.category, *drawn.options], (ind.category,), Focus.VALUE, rng, drawn)]
+        return _choice(fact, pick.category(fact, rng, 3), f"规划专栏中，{name}属于哪一类指标？", ind.category,
+                       Focus.VALUE, rng)
     if kind == Kind.TRUEFALSE:
         if rng.random() < 0.5:
             return [_true(fact, f"规划专栏中，{name}属于{ind.category}类指标。", f"{ind.category}类指标{ind.number}",
@@ -245,10 +250,8 @@ def _term_items(fact: TermFact, pick: Distractors, kind: Kind, rng: random.Rando
         stem = f"{lead}{fact.claim.replace(term, f'“{BLANK}”')}。"
         return [_item(kind, fact, stem, (), (fact.term,), Focus.TERM, rng)]
     if kind == Kind.CHOICE:
-        drawn = pick.terms(fact, rng, 3)
-        if len(drawn) == 3:
-            stem = f"{lead}{fact.claim.replace(term, GAP)}。"
-            return [_item(kind, fact, stem, [fact.term, *drawn.options], (fact.term,), Focus.TERM, rng, drawn)]
+        stem = f"{lead}{fact.claim.replace(term, GAP)}。"
+        return _choice(fact, pick.terms(fact, rng, 3), stem, fact.term, Focus.TERM, rng)
     if kind == Kind.TRUEFALSE:
         if rng.random() < 0.5:
             return [_true(fact, f"{lead}{fact.claim}。", fact.claim, rng, Focus.TERM)]

@@ -28,9 +28,7 @@ class Kind(StrEnum):
     MULTI = "multi"
     TRUEFALSE = "truefalse"
 
-    @property
-    def label(self) -> str:
-        return _KIND_LABELS[self]
+    label = property(lambda self: _LABELS[self])
 
     @property
     def has_options(self) -> bool:
@@ -42,9 +40,7 @@ class Difficulty(StrEnum):
     MEDIUM = "medium"
     HARD = "hard"
 
-    @property
-    def label(self) -> str:
-        return _DIFFICULTY_LABELS[self]
+    label = property(lambda self: _LABELS[self])
 
 
 class Focus(StrEnum):
@@ -59,8 +55,10 @@ class Focus(StrEnum):
 
 KINDS = tuple(Kind)
 DIFFICULTIES = tuple(Difficulty)
-_KIND_LABELS = {Kind.BLANK: "填空题", Kind.CHOICE: "单项选择题", Kind.MULTI: "多项选择题", Kind.TRUEFALSE: "判断题"}
-_DIFFICULTY_LABELS = {Difficulty.EASY: "易", Difficulty.MEDIUM: "中", Difficulty.HARD: "难"}
+_LABELS = {
+    Kind.BLANK: "填空题", Kind.CHOICE: "单项选择题", Kind.MULTI: "多项选择题", Kind.TRUEFALSE: "判断题",
+    Difficulty.EASY: "易", Difficulty.MEDIUM: "中", Difficulty.HARD: "难",
+}
 _KIND_NAMES = {kind.value: kind for kind in Kind} | {
     "填空": Kind.BLANK, "填空题": Kind.BLANK, "single": Kind.CHOICE, "单选": Kind.CHOICE, "单选题": Kind.CHOICE,
     "单项选择题": Kind.CHOICE, "多选": Kind.MULTI, "多选题": Kind.MULTI, "多项选择题": Kind.MULTI, "tf": Kind.TRUEFALSE,
