@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 from ..schema import ClauseKind
 from .facts import Amount, ListFact, Plan, QuantityFact, SectionFact, TableFact, TermFact, amount, numeric, stated
-from .model import Difficulty
+from .model import DIFFICULTIES, Difficulty
 
 _NEAR = 10  # values within this factor of the answer are plausible for the same kind of target
-_LEVELS = (Difficulty.EASY, Difficulty.MEDIUM, Difficulty.HARD)
 
 Tiers = list[tuple[Difficulty, Iterable[str]]]
 
@@ -53,7 +52,7 @@ def draw(tiers: Tiers, rng: random.Random, count: int, accept: Callable[[str], b
                 return Drawn(tuple(chosen), loosest)
             if option not in chosen and accept(option):
                 chosen.append(option)
-                loosest = min(loosest, level, key=_LEVELS.index)
+                loosest = min(loosest, level, key=DIFFICULTIES.index)
     return Drawn(tuple(chosen), loosest)
 
 

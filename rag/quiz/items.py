@@ -19,11 +19,10 @@ from dataclasses import replace
 from ..schema import ClauseKind
 from .distractors import Distractors, Drawn
 from .facts import Fact, ListFact, QuantityFact, SectionFact, TableFact, TermFact
-from .model import BLANK, FALSE, GAP, MULTI_OPTIONS, TRUE, Difficulty, Focus, Kind, QuizItem
+from .model import BLANK, DIFFICULTIES, FALSE, GAP, MULTI_OPTIONS, TRUE, Difficulty, Focus, Kind, QuizItem
 from .phrases import INDUSTRY_ENDINGS, common, core, segment
 
 _QUOTE_MAX = 90
-_LEVELS = (Difficulty.EASY, Difficulty.MEDIUM, Difficulty.HARD)
 Builder = Callable[[Fact, Distractors, Kind, random.Random], list[QuizItem]]
 
 
@@ -34,9 +33,9 @@ def difficulty(kind: Kind, focus: Focus, drawn: Drawn | None = None, true: bool 
     if kind == Kind.TRUEFALSE:
         if true or drawn is None:
             return Difficulty.EASY
-        return min(drawn.closeness, Difficulty.MEDIUM, key=_LEVELS.index)
+        return min(drawn.closeness, Difficulty.MEDIUM, key=DIFFICULTIES.index)
     closeness = drawn.closeness if drawn else Difficulty.EASY
-    return max(closeness, Difficulty.MEDIUM, key=_LEVELS.index) if kind == Kind.MULTI else closeness
+    return max(closeness, Difficulty.MEDIUM, key=DIFFICULTIES.index) if kind == Kind.MULTI else closeness
 
 
 def quoted(text: str) -> str:
