@@ -1,4 +1,4 @@
-"""Command line: python -m rag build | ask | show | batch. Thin: all logic lives in the package."""
+"""Command line: python -m rag build | ask | show | batch | quiz | …. Thin: all logic lives in the package."""
 
 from __future__ import annotations
 
@@ -137,6 +137,40 @@ def cmd_eval_profiles(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_quiz(args, settings: Settings) -> int:
+    """Reads the corpus directly (no embedding model) and writes the quiz."""
+    from .corpus.load import load_corpus
+    from .quiz import QuizError, QuizRequest, build_quiz
+    from .quiz.export import FORMATS, render, save
+
+    fmt = (args.format or "md").lower()
+    try:
+        if fmt not in FORMATS:
+            raise QuizError(f"未知格式“{args.format}”，可选：{'、'.join(FORMATS)}")
+        if fmt == "docx" and not args.output:
+            raise QuizError("DOCX 格式需要用 -o 指定输出文件，例如 -o quiz.docx")
+        request = QuizRequest.parse(args.n, args.section, args.types, args.difficulty, args.seed)
+        quiz = build_quiz(load_corpus(settings.corpus_dir), request)
+    except QuizError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    if not quiz.items:
+        print("错误：没有符合条件的题目，请放宽范围、题型或难度", file=sys.stderr)
+        return 1
+    if quiz.note:
+        print(f"注意：{quiz.note}", file=sys.stderr)
+    if not args.output:
+        sys.stdout.write(render(quiz, fmt, answers=not args.no_answers))
+        return 0
+    try:
+        path = save(quiz, fmt, Path(args.output), answers=not args.no_answers)
+    except OSError as error:
+        print(f"错误：无法写入 {args.output}：{error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"已写入 {path}：{len(quiz.items)} 题", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="湖南制造强省规划问答助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -190,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     quiz.add_argument("--format", default="md", help="md | csv | json | docx")
     quiz.add_argument("--no-answers", action="store_true", help="participants' version, without the key")
     quiz.add_argument("-o", "--output", default="", help="output file (default: stdout; required for docx)")
-    quiz.set_defaults(run=_delegate("quiz.builder"))
+    quiz.set_defaults(run=cmd_quiz)
     return parser
 
 

@@ -16,7 +16,13 @@ import docx
 import gradio as gr
 import pytest
 
-from rag.quiz.builder import BLANK, FALSE, TRUE, QuizError, QuizRequest, build_quiz
+from rag.corpus.places import Gazetteer
+from rag.index.tokenize import Tokenizer
+from rag.qa.query import analyze
+from rag.quiz.facts import amount, stated
+from rag.text import fold, quantities, quantity_occurs
+from rag.quiz import QuizError, QuizRequest, build_quiz
+from rag.quiz.model import BLANK, FALSE, TRUE
 from rag.quiz.export import records, to_csv, to_docx, to_json, to_markdown
 from rag.app.tabs.quiz import generate, render_tab
 
@@ -28,6 +34,11 @@ _QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(亿元|家|个|%)")
 @pytest.fixture(scope="module")
 def quizzes(document):
     return {seed: build_quiz([document], QuizRequest(count=WHOLE_PLAN_ITEMS, seed=seed)) for seed in SEEDS}
+
+
+@pytest.fixture(scope="module")
+def tokenizer(document):
+    return Tokenizer([document])
 
 
 @pytest.fixture(scope="module")
@@ -203,9 +214,13 @@ def test_distractors_come_from_the_same_category(document):
     assert revenue
     for item in revenue:
         assert all(option.endswith("亿元") for option in item.options)
-    regions = [item for item in quiz.items if item.focus == "subject" and "地区" in item.stem]
-    for item in regions:
-        assert all(option.endswith(("地区", "经济区")) for option in item.options)
+    subjects = [item for item in quiz.items if item.focus == "subject"]
+    assert subjects
+    places = Gazetteer()
+    for item in subjects:  # all industries, or all places of one kind
+        industries = all(option.endswith(("产业", "制造业", "服务业")) for option in item.options)
+        kinds = {found[2].kind if (found := places.first_place(option)) else None for option in item.options}
+        assert industries or (len(kinds) == 1 and None not in kinds), item.options
 
 
 def test_same_seed_same_quiz_and_different_seeds_differ(quizzes, document):
@@ -213,6 +228,86 @@ def test_same_seed_same_quiz_and_different_seeds_differ(quizzes, document):
     assert again == quizzes[3]
     for a, b in combinations(SEEDS, 2):
         assert [i.stem for i in quizzes[a].items] != [i.stem for i in quizzes[b].items]
+
+
+def heads_meet(a, b):
+    """An independent reading of 'broader or narrower': one contains the other, or the last two characters
+    (the head noun: 装备, 材料) of one appear in the other; category words (产业, 地区) left out."""
+    a, b = (re.sub(r"(产业|制造业|服务业|地区|经济区)$", "", x) or x for x in (a, b))
+    return a in b or b in a or a[-2:] in b or b[-2:] in a
+
+
+def test_no_distractor_is_broader_or_narrower_than_an_answer(quizzes):
+    places = Gazetteer()
+    checked = 0
+    for quiz in quizzes.values():
+        for item in quiz.items:
+            if item.focus in ("value", "section"):
+                continue
+            pairs = [(d, a) for d in item.distractors for a in item.answers]
+            if item.kind == "truefalse" and item.changed:
+                pairs = [(item.changed, item.original)]
+            for distractor, answer in pairs:
+                checked += 1
+                assert not heads_meet(distractor, answer), item
+                found = [places.first_place(x) for x in (distractor, answer)]
+                if all(found):
+                    (_, _, one), (_, _, other) = found
+                    assert one != other and one.name != other.region and other.name != one.region, item
+    assert checked > 100
+
+
+def test_a_distractor_is_not_stated_for_the_same_subject(quizzes, document):
+    for quiz in quizzes.values():
+        for item in quiz.items:
+            if item.focus == "member" and item.kind in ("choice", "multi"):
+                subject = item.stem.removeprefix("根据规划，").split("（")[0]
+                place = Gazetteer().first_place(subject)
+                said = (sentences_naming(document, place[1]) if place and item.stem.startswith("根据规划，")
+                        else [scope_text(document, item.ref)])
+                assert not any(d in text for d in item.distractors for text in said), item
+
+
+def test_a_blank_keeps_the_subject_of_its_sentence(document):
+    quiz = build_quiz([document], QuizRequest(count=200, section="二（四）", kinds=("blank", "choice", "truefalse"),
+                                              seed=5))
+    cut = [item for item in quiz.items if "拓展电力物联网" in item.evidence and "规模化应用" in item.stem]
+    assert cut
+    assert all("空天信息" in item.stem for item in cut)
+    beidou = build_quiz([document], QuizRequest(count=200, section="三（三）1", kinds=("blank",), seed=5))
+    plus = [item for item in beidou.items if item.answers == ("北斗+",)]
+    assert plus and all("北斗" in item.stem.replace(BLANK, "") for item in plus)  # the part names the subject
+    parallel = build_quiz([document], QuizRequest(count=200, section="三（二）", kinds=("blank", "choice"), seed=5))
+    assert parallel.items
+    assert not any("为目标" in answer for item in parallel.items for answer in item.answers)
+
+
+def test_difficulty_follows_the_stated_rule(quizzes):
+    items = [item for quiz in quizzes.values() for item in quiz.items]
+    assert {item.difficulty for item in items} == {"easy", "medium", "hard"}
+    for item in items:
+        if item.kind == "truefalse":  # a true statement is easy, a false one at most medium
+            assert item.difficulty == "easy" if item.answers == (TRUE,) else item.difficulty != "hard"
+        elif item.kind == "blank":
+            assert item.difficulty == ("medium" if item.focus == "value" else "hard")
+        elif item.kind == "multi":
+            assert item.difficulty != "easy"
+        if item.kind == "choice" and item.focus == "value" and item.difficulty == "hard":
+            units = {re.sub(r"[\d.≥≤]", "", option) for option in item.options}
+            assert len(units) == 1, item  # close distractors share the answer's unit
+
+
+@pytest.mark.parametrize("written, value", [
+    ("7700亿元", (7700.0, "亿元")), ("≥54%", (54.0, "%")), ("6.5%", (6.5, "%")), ("3000家", (3000.0, "家")),
+    ("7,700亿元", (7700.0, "亿元")), ("51.7%", (51.7, "%")),
+])
+def test_quiz_question_analysis_and_verifier_read_quantities_alike(written, value, tokenizer):
+    asked = analyze(f"规划提出的目标是{written}吗？", tokenizer).quantities
+    verified = quantities(f"到2030年，目标为{written}。")
+    assert list(asked) == [q for q in verified if not q.endswith("年")] == [fold(written)]
+    assert amount(written) == amount(asked[0]) == value
+    assert quantity_occurs(written, f"目标为{fold(written)}以上")
+    assert stated(f"目标为{written}") == {value}
 
 
 # -- selection ----------------------------------------------------------------------------------------
@@ -342,10 +437,10 @@ def test_command_explains_bad_input(capsys, tmp_path):
 
 def test_the_tab_previews_and_offers_files(document, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    preview, files = generate([document], "二（三）", ["choice", "truefalse"], "", 6, 2)
+    preview, files = generate([document], None, "二（三）", ["choice", "truefalse"], "", 6, 2)
     assert "参考答案" in preview and len(files) == 6
     assert all(Path(f).parent.parent == tmp_path and Path(f).stat().st_size > 0 for f in files)
-    message, none = generate([document], "九", [], "", 6, 2)
+    message, none = generate([document], None, "九", [], "", 6, 2)
     assert "无法生成" in message and none == []
     with gr.Blocks(), gr.Tab("测验生成"):
-        render_tab(SimpleNamespace(documents=[document]))
+        render_tab(SimpleNamespace(documents=[document], tokenizer=None))

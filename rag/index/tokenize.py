@@ -80,6 +80,10 @@ class Tokenizer:
             if w.strip() and _WORD.search(w) and w not in self.stopwords
         ]
 
+    def cut(self, text: str) -> list[str]:
+        """The text as written, cut into words (nothing dropped or changed): for finding word boundaries."""
+        return self._jieba.lcut(text)
+
     def parts_of_speech(self, text: str) -> dict[str, str]:
         return {pair.word.lower(): pair.flag for pair in self._pos.cut(normalize(text))}
 

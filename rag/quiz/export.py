@@ -8,21 +8,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from pathlib import Path
 
 import docx
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from .builder import DIFFICULTY_NAMES, KIND_NAMES, KINDS, LETTERS, MULTI_OPTIONS, Quiz, QuizItem
+from ..text import escape_markdown as md
+from .model import GAP, KINDS, LETTERS, MULTI_OPTIONS, Kind, Quiz, QuizItem
 
 FORMATS = ("md", "csv", "json", "docx")
 PART_NUMBERS = "一二三四五六七八九十"
-PART_NOTES = {"multi": "（每题有两个或两个以上正确答案）", "truefalse": "（正确的填“√”，错误的填“×”）"}
+PART_NOTES = {Kind.MULTI: "（每题有两个或两个以上正确答案）", Kind.TRUEFALSE: "（正确的填“√”，错误的填“×”）"}
 NAME_LINE = "姓名：＿＿＿＿＿＿　单位：＿＿＿＿＿＿　得分：＿＿＿＿"
 FONT = "宋体"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 CSV_ANSWER_COLUMNS = ("answer", "answer_text", "explanation", "ref", "title")
 CSV_COLUMNS = ("number", "type", "type_name", "difficulty", "question",
                *(f"option_{letter.lower()}" for letter in LETTERS[:MULTI_OPTIONS]), *CSV_ANSWER_COLUMNS)
@@ -40,25 +39,25 @@ def parts(quiz: Quiz) -> list[tuple[str, list[tuple[int, QuizItem]]]]:
     """The quiz's parts in print order: (一、填空题, its numbered items)."""
     present = [kind for kind in KINDS if any(item.kind == kind for item in quiz.items)]
     return [
-        (f"{PART_NUMBERS[i]}、{KIND_NAMES[kind]}{PART_NOTES.get(kind, '')}",
+        (f"{PART_NUMBERS[i]}、{kind.label}{PART_NOTES.get(kind, '')}",
          [(n, item) for n, item in numbered(quiz) if item.kind == kind])
         for i, kind in enumerate(present)
     ]
 
 
 def question_text(item: QuizItem) -> str:
-    return item.stem + ("（　　）" if item.kind == "truefalse" else "")
+    return item.stem + (GAP if item.kind == Kind.TRUEFALSE else "")
 
 
 def option_lines(item: QuizItem) -> list[str]:
-    if item.kind not in ("choice", "multi"):
+    if not item.kind.has_options:
         return []
     return [f"{LETTERS[i]}．{option}" for i, option in enumerate(item.options)]
 
 
 def answer_text(item: QuizItem) -> str:
     """The answer with its words: B（7700亿元）, 正确, or the blank's words."""
-    if item.kind in ("choice", "multi"):
+    if item.kind.has_options:
         return f"{item.key}（{'；'.join(item.answers)}）"
     return item.key
 
@@ -68,8 +67,8 @@ def records(quiz: Quiz, answers: bool = True) -> list[dict]:
     rows = []
     for number, item in numbered(quiz):
         row = {
-            "number": number, "type": item.kind, "type_name": KIND_NAMES[item.kind],
-            "difficulty": item.difficulty, "question": item.stem, "options": list(item.options),
+            "number": number, "type": item.kind.value, "type_name": item.kind.label,
+            "difficulty": item.difficulty.value, "question": item.stem, "options": list(item.options),
         }
         if answers:
             row |= {"answer": item.key, "answer_text": "；".join(item.answers), "explanation": item.explanation,
@@ -82,7 +81,8 @@ def to_json(quiz: Quiz, answers: bool = True) -> str:
     request = quiz.request
     data = {
         "title": quiz_heading(quiz),
-        "settings": {"section": request.section, "types": list(request.kinds), "difficulty": request.difficulty,
+        "settings": {"section": request.section, "types": [k.value for k in request.kinds],
+                     "difficulty": request.difficulty.value if request.difficulty else "",
                      "count": request.count, "seed": request.seed},
         "items": records(quiz, answers),
     }
@@ -101,25 +101,20 @@ def to_csv(quiz: Quiz, answers: bool = True) -> str:
     return buffer.getvalue()
 
 
-def _md(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
 def to_markdown(quiz: Quiz, answers: bool = True) -> str:
-    lines = [f"# {_md(quiz_heading(quiz))}", "", _md(quiz.describe()), ""]
+    lines = [f"# {md(quiz_heading(quiz))}", "", md(quiz.describe()), ""]
     if not answers:
         lines += [NAME_LINE, ""]
     for title, items in parts(quiz):
         lines += [f"## {title}", ""]
         for number, item in items:
-            lines += [f"**{number}.** {_md(question_text(item))}", ""]
-            if item.kind in ("choice", "multi"):
-                lines += [f"- {_md(line)}" for line in option_lines(item)] + [""]
+            lines += [f"**{number}.** {md(question_text(item))}", ""]
+            if item.kind.has_options:
+                lines += [f"- {md(line)}" for line in option_lines(item)] + [""]
     if answers:
         lines += ["---", "", "## 参考答案", ""]
         for number, item in numbered(quiz):
-            difficulty = DIFFICULTY_NAMES[item.difficulty]
-            lines += [f"**{number}.** {_md(answer_text(item))}〔{difficulty}〕　{_md(item.explanation)}", ""]
+            lines += [f"**{number}.** {md(answer_text(item))}〔{item.difficulty.label}〕　{md(item.explanation)}", ""]
     return "\n".join(lines)
 
 
@@ -148,7 +143,7 @@ def to_docx(quiz: Quiz, answers: bool = True) -> bytes:
         for number, item in numbered(quiz):
             paragraph = document.add_paragraph()
             paragraph.add_run(f"{number}．{answer_text(item)}").bold = True
-            paragraph.add_run(f"〔{DIFFICULTY_NAMES[item.difficulty]}〕　{item.explanation}")
+            paragraph.add_run(f"〔{item.difficulty.label}〕　{item.explanation}")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -21,7 +21,7 @@ _QUANTITY = re.compile(
     r"(?P<num>[A-Za-z]*\d+(?:\.\d+)?(?:[~\-—–]\d+(?:\.\d+)?)?[A-Za-z]*)"
     rf"(?P<unit>{'|'.join(re.escape(u) for u in UNITS)})?"
 )
-_LIST_MARKER = re.compile(r"^\s*(?:[-*•]\s*)?(?:\d{1,2}[.、)）]|[（(]\d{1,2}[)）])\s*", re.M)
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•]\s*)?(?:\d{1,2}[.、)）](?!\d)|[（(]\d{1,2}[)）])\s*", re.M)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 

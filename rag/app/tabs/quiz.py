@@ -1,6 +1,6 @@
 """The app's quiz tab: choose part, types, difficulty, count and seed; preview the quiz; download its files.
 
-Wiring only: quizzes are built by rag.quiz and written by rag.quiz_export. The lead places
+Wiring only: quizzes are built by rag.quiz and written by rag.quiz.export. The lead places
 ``render_tab(assistant)`` inside ``with gr.Tab("测验生成"):``.
 """
 
@@ -12,19 +12,20 @@ from pathlib import Path
 
 import gradio as gr
 
-from ...quiz.builder import DIFFICULTIES, DIFFICULTY_NAMES, KIND_NAMES, KINDS, MAX_ITEMS, QuizError, QuizRequest, build_quiz
+from ...index.tokenize import Tokenizer
+from ...quiz import DIFFICULTIES, KINDS, MAX_ITEMS, QuizError, QuizRequest, build_quiz
 from ...quiz.export import to_markdown, write_bundle
 from ...schema import Document
 
 INTRO = "从规划条文自动出题，每题附答案、出处条款与原文说明。相同的随机种子生成相同的测验。"
 
 
-def generate(documents: list[Document], section: str, kinds: list[str], difficulty: str, count: float | None,
-             seed: float | None) -> tuple[str, list[str]]:
+def generate(documents: list[Document], tokenizer: Tokenizer | None, section: str, kinds: list[str],
+             difficulty: str, count: float | None, seed: float | None) -> tuple[str, list[str]]:
     """Preview (the trainer's version, in Markdown) and the files to download; a message instead on bad input."""
     try:
         request = QuizRequest.parse(count, section, kinds or [], difficulty, seed)
-        quiz = build_quiz(documents, request)
+        quiz = build_quiz(documents, request, tokenizer)
     except QuizError as error:
         return f"**无法生成测验：** {error}", []
     if not quiz.items:
@@ -40,13 +41,15 @@ def render_tab(assistant) -> None:
     gr.Markdown(INTRO)
     with gr.Row():
         section = gr.Textbox(label="范围（条款编号）", placeholder="如 二 或 二（三）；留空为全文")
-        kinds = gr.CheckboxGroup([(KIND_NAMES[k], k) for k in KINDS], value=list(KINDS), label="题型")
+        kinds = gr.CheckboxGroup([(k.label, k.value) for k in KINDS], value=[k.value for k in KINDS],
+                                 label="题型")
     with gr.Row():
-        difficulty = gr.Dropdown([("不限", "")] + [(DIFFICULTY_NAMES[d], d) for d in DIFFICULTIES], value="",
+        difficulty = gr.Dropdown([("不限", "")] + [(d.label, d.value) for d in DIFFICULTIES], value="",
                                  label="难度")
         count = gr.Number(value=10, precision=0, minimum=1, maximum=MAX_ITEMS, label="题量")
         seed = gr.Number(value=1, precision=0, label="随机种子")
     button = gr.Button("生成测验", variant="primary")
     files = gr.File(label="下载（教师版含答案、学员版、CSV、JSON）", file_count="multiple", interactive=False)
     preview = gr.Markdown()
-    button.click(partial(generate, assistant.documents), [section, kinds, difficulty, count, seed], [preview, files])
+    build = partial(generate, assistant.documents, assistant.tokenizer)
+    button.click(build, [section, kinds, difficulty, count, seed], [preview, files])
