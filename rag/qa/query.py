@@ -62,11 +62,12 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
     )
 
 
-def split_question(text: str, tokenizer: Tokenizer) -> list[str]:
+def split_question(text: str, tokenizer: Tokenizer, max_parts: int = 4) -> list[str]:
     """The parts of a question that asks about several things (“电子信息营收目标多少？省里补贴多少钱？”),
     each a question of its own. A part that names nothing new (“2030年呢”) stays with the part before it;
     one that names only a place (“岳阳有份吗”) is asked about the first part's subject, its first key word
-    (Chinese puts the topic first)."""
+    (Chinese puts the topic first). A repeated clause counts once; at most max_parts parts are returned
+    (Settings.max_question_parts bounds the work one question can make)."""
     clauses: list[str] = []
     for sentence in filter(None, (p.strip() for p in _SENTENCE_END.split(text))):
         pending = ""  # a clause that asks nothing is context for the next one (“我们是…企业，有什么支持”)
@@ -77,8 +78,10 @@ def split_question(text: str, tokenizer: Tokenizer) -> list[str]:
                 pending = ""
         if pending:
             clauses.append(pending)
-    if len(clauses) < 2:
-        return [text]
+    distinct = list(dict.fromkeys(clauses))
+    if len(distinct) < 2:
+        return [text] if len(clauses) < 2 else distinct  # “新材料目标？新材料目标？…” asks one thing
+    clauses = distinct
     first = analyze(clauses[0], tokenizer).key_concepts
     subject = next((c.word for c in first if c.known and not c.qualifier and not c.proper), "")
     parts = [clauses[0]]
@@ -86,11 +89,16 @@ def split_question(text: str, tokenizer: Tokenizer) -> list[str]:
         completed = complete_follow_up(clause, clauses[0], tokenizer)  # “…目标多少？生物医药呢？”
         own = analyze(clause, tokenizer).key_concepts
         if completed != clause or _names_own_subject(own, tokenizer):
-            parts.append(completed)
+            new_part = completed
         elif subject and any(c.qualifier or c.proper for c in own):
-            parts.append(subject + clause)
+            new_part = subject + clause
         else:
             parts[-1] += "，" + clause
+            continue
+        if len(parts) == max_parts:
+            break
+        if new_part not in parts:
+            parts.append(new_part)
     return parts
 
 
