@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import threading
 import time
 from collections import deque
@@ -41,6 +42,7 @@ CACHE_SWEEP = (600, 1800)  # every 10 min, Gradio's temporary files older than 3
 EXAMPLE = '{"question": "到2030年新材料产业营收目标是多少？"}'
 BUSY = "当前排队的问题较多，请{}秒后重试。"
 _SAFE_METHODS = {"GET", "HEAD"}
+WORKER_NICENESS = 10  # the answering thread yields the CPU to the event loop (health, the page's own requests)
 
 
 class QueueFull(Exception):
@@ -103,6 +105,10 @@ class AnswerQueue:
         return max(1, min(120, math.ceil(seconds * (len(self._jobs) + 1))))
 
     def _work(self) -> None:
+        try:  # Linux: the priority of this thread alone (and of the threads it starts)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+        except (AttributeError, OSError):
+            log.info("answer worker runs at normal priority (no per-thread priority here)")
         while True:
             with self._ready:
                 while not self._jobs:

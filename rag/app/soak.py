@@ -1,13 +1,14 @@
 """Load test on loopback (`make soak`): the real app under many simultaneous clients for a bounded time.
 
-This process serves the app (real assistant, a fresh feedback database) and runs the feedback writers,
-as the app's worker threads would. A child process (``--drive``) runs the HTTP clients: health pollers
-and page loaders, askers of the JSON endpoint (they honour 503 Retry-After) and askers on the page
-(through Gradio's queue protocol, as the browser does). It prints:
+This process serves the app (real assistant, a fresh feedback database). A child process (``--drive``)
+runs the clients: health pollers and page loaders, askers of the JSON endpoint (they honour 503
+Retry-After), askers on the page (through Gradio's queue protocol, as the browser does), and feedback
+writers with an exporter on the app's database (another process: the harder case for SQLite). It prints:
 
 - 5xx responses (and how many of them were 503 "busy"), errors on the page;
 - lost feedback rows: rows a writer was told were saved that the database does not hold, and failed writes;
-- /api/health p99 latency;
+- /api/health p99 latency, and the same with no question asked: the floor of this machine at the time
+  (on a machine shared with other work, that floor alone can exceed 200 ms);
 - how long a question from the page waited after its turn: from the moment the answer queue started it
   to the moment the page had the answer (its own answering included), p95 and max;
 - the fair-queue bound: questions started before one that had joined the queue earlier (0 = FIFO).
@@ -69,6 +70,8 @@ class Report:
     feedback_saved: int
     feedback_lost: int
     health_p99_ms: float
+    health_floor_p99_ms: float  # with only the pollers: what the machine itself allows
+    load_average: float
     page_questions: int
     page_wait_p95_s: float
     page_wait_max_s: float
@@ -79,7 +82,8 @@ class Report:
             f"requests: {self.requests}",
             f"5xx: {self.server_errors} (503 busy: {self.busy}); page errors: {self.page_errors}",
             f"feedback rows saved: {self.feedback_saved}, lost: {self.feedback_lost}",
-            f"/api/health p99: {self.health_p99_ms:.0f} ms",
+            f"/api/health p99: {self.health_p99_ms:.0f} ms (no questions asked: {self.health_floor_p99_ms:.0f} ms;"
+            f" machine load average {self.load_average:.1f})",
             f"page questions: {self.page_questions}; waited after their turn: p95 {self.page_wait_p95_s:.2f} s,"
             f" max {self.page_wait_max_s:.2f} s",
             f"questions overtaken in the queue: {self.overtaken}",
@@ -134,9 +138,16 @@ class Page:
 
 
 # -- the client process ------------------------------------------------------------------------
-def drive(base: str, seconds: float, mix: Mix) -> dict:
-    """Run the HTTP clients until `seconds` have passed; what they saw, for the serving process."""
+def drive(base: str, seconds: float, mix: Mix, feedback_db: Path) -> dict:
+    """Run the clients until `seconds` have passed; what they saw, for the serving process."""
+    from .feedback import FeedbackStore
+    from ..schema import Answer
+
     stop = time.monotonic() + seconds
+    store = FeedbackStore(feedback_db)
+    answer = Answer(QUESTIONS[0], "答", False, [])
+    saved: list[int] = []
+    failed: list[str] = []
     statuses: list[int] = []
     health_ms: list[float] = []
     page: list[dict] = []
@@ -189,17 +200,24 @@ def drive(base: str, seconds: float, mix: Mix) -> dict:
                     page_errors.append(str(error)[:200])
             time.sleep(random.uniform(0.5, 2))
 
+    def writer(n: int) -> None:
+        write_feedback(store, answer, stop, saved, failed, lock)
+
+    def exporter(n: int) -> None:
+        export_feedback(store, stop, failed, lock)
+
     roles: list[tuple[Callable[[int], None], int]] = [
-        (poller, mix.pollers), (asker, mix.askers), (page_asker, mix.page_askers)]
+        (poller, mix.pollers), (asker, mix.askers), (page_asker, mix.page_askers), (writer, mix.writers - 1),
+        (exporter, 1)]
     threads = [threading.Thread(target=role, args=(n,), daemon=True) for role, count in roles for n in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=seconds + 180)
-    return {"statuses": statuses, "health_ms": health_ms, "page": page, "page_errors": page_errors}
+    return {"statuses": statuses, "health_ms": health_ms, "page": page, "page_errors": page_errors,
+            "saved": saved, "failed": failed}
 
 
-# -- the serving process -----------------------------------------------------------------------
 def write_feedback(store, answer, stop: float, saved: list[int], failed: list[str], lock: threading.Lock) -> None:
     while time.monotonic() < stop:
         try:
@@ -222,17 +240,20 @@ def export_feedback(store, stop: float, failed: list[str], lock: threading.Lock)
         except Exception as error:
             with lock:
                 failed.append(repr(error))
-        time.sleep(0.5)
+        time.sleep(2)
 
 
+# -- the serving process -----------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def soak(assistant, seconds: float = 30, mix: Mix = Mix(), folder: Path | None = None) -> Report:
-    """Serve the app around `assistant` (a rag Assistant) and load it for `seconds`."""
+def soak(assistant, seconds: float = 30, mix: Mix = Mix(), folder: Path | None = None,
+         floor_seconds: float = 5) -> Report:
+    """Serve the app around `assistant` (a rag Assistant): first only poll its health for `floor_seconds`,
+    then load it with `mix` for `seconds`."""
     from app import build_app  # the app module at the repository root
 
     from .feedback import FeedbackStore
@@ -241,29 +262,21 @@ def soak(assistant, seconds: float = 30, mix: Mix = Mix(), folder: Path | None =
     folder = Path(folder or tempfile.mkdtemp(prefix="rag-soak-"))
     store = FeedbackStore(folder / "feedback.sqlite3")
     shared = SerializedAssistant(assistant)
-    answer = assistant.ask(QUESTIONS[0])
-    saved: list[int] = []
-    failed: list[str] = []
-    lock = threading.Lock()
     with serving_in_background(build_app(shared, store), "127.0.0.1", free_port()) as base:
-        stop = time.monotonic() + seconds
-        writers = [threading.Thread(target=write_feedback, args=(store, answer, stop, saved, failed, lock))
-                   for _ in range(mix.writers - 1)]
-        writers.append(threading.Thread(target=export_feedback, args=(store, stop, failed, lock)))
-        for thread in writers:
-            thread.start()
-        command = [sys.executable, "-m", "rag.app.soak", "--drive", base, "--seconds", str(seconds),
-                   "--mix", json.dumps(mix.__dict__)]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (os.getcwd(), os.environ.get("PYTHONPATH"))))}
-        result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 300, env=env, check=True)
-        for thread in writers:
-            thread.join()
-    seen = json.loads(result.stdout)
-    stored = {r.id for r in store.records()}
-    return _report(seen, shared.queue.timings, saved, failed, stored)
+        quiet = _drive_in_child(base, floor_seconds, Mix(mix.pollers, 0, 0, 1), store.path)
+        seen = _drive_in_child(base, seconds, mix, store.path)
+    return _report(seen, quiet, shared.queue.timings, {r.id for r in store.records()})
 
 
-def _report(seen: dict, timings, saved: list[int], failed: list[str], stored: set[int]) -> Report:
+def _drive_in_child(base: str, seconds: float, mix: Mix, feedback_db: Path) -> dict:
+    command = [sys.executable, "-m", "rag.app.soak", "--drive", base, "--seconds", str(seconds),
+               "--mix", json.dumps(mix.__dict__), "--feedback", str(feedback_db)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (os.getcwd(), os.environ.get("PYTHONPATH"))))}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 300, env=env, check=True)
+    return json.loads(result.stdout)
+
+
+def _report(seen: dict, quiet: dict, timings, stored: set[int]) -> Report:
     page_jobs = [t for t in timings if t.origin == "page"]
     waits = []
     for asked in seen["page"]:
@@ -279,9 +292,11 @@ def _report(seen: dict, timings, saved: list[int], failed: list[str], stored: se
         server_errors=sum(1 for s in statuses if s >= 500),
         busy=statuses.count(503),
         page_errors=len(seen["page_errors"]),
-        feedback_saved=len(saved),
-        feedback_lost=len(set(saved) - stored) + len(failed),
+        feedback_saved=len(seen["saved"]),
+        feedback_lost=len(set(seen["saved"]) - stored) + len(seen["failed"]),
         health_p99_ms=percentile(seen["health_ms"], 0.99),
+        health_floor_p99_ms=percentile(quiet["health_ms"], 0.99),
+        load_average=os.getloadavg()[0],
         page_questions=len(waits),
         page_wait_p95_s=percentile(waits, 0.95),
         page_wait_max_s=max(waits, default=0.0),
@@ -294,10 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--drive", default="", help="(internal) run the clients against this base URL")
     parser.add_argument("--mix", default="", help="(internal) the client mix as JSON")
+    parser.add_argument("--feedback", default="", help="(internal) the feedback database the writers use")
     args = parser.parse_args(argv)
     mix = Mix(**json.loads(args.mix)) if args.mix else Mix()
     if args.drive:
-        json.dump(drive(args.drive, args.seconds, mix), sys.stdout)
+        json.dump(drive(args.drive, args.seconds, mix, Path(args.feedback)), sys.stdout)
         return 0
     from ..config import Settings
     from ..logs import configure_logging
