@@ -206,6 +206,8 @@ def main() -> int:
     if answerer:
         log.info("chat answers are written by %s at %s and verified", settings.llm_model, settings.llm_base_url)
     app = build_app(assistant, FeedbackStore(settings.feedback_db), answerer, settings)
+    if settings.host in ("0.0.0.0", "::") and not settings.extra_hosts:
+        log.warning("listening on all interfaces, but only loopback names are answered: set RAG_ALLOWED_HOSTS")
     print(f"{TITLE}：http://{settings.host}:{settings.port}/   JSON 接口：POST /api/ask", flush=True)
     serve(app, settings)
     return 0
