@@ -108,8 +108,8 @@ def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
         return state, row, message, gr.update(visible=row is not None)
 
     chatbot.like(rate, [turns], [turns, rated, note, comment_row], api_visibility="private")
-    submit_comment.click(lambda row, text: (comment_answer(feedback, row, text), ""), [rated, comment], [note, comment],
-                         api_visibility="private")
+    submit_comment.click(lambda row, text: (comment_answer(feedback, row, clean_input(text)), ""), [rated, comment],
+                         [note, comment], api_visibility="private")
     chatbot.clear(lambda: ([], None, "", gr.update(visible=False)), None, [turns, rated, note, comment_row],
                   api_visibility="private")
     if admin_token:  # without a token the export is only `python -m rag.app.feedback` on the server

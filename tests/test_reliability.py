@@ -152,8 +152,9 @@ def test_the_time_budget_stops_after_the_first_part(assistant, monkeypatch):
 def test_bad_api_bodies_get_a_clear_json_answer(assistant, body, status, phrase):
     response = TestClient(create_api(assistant)).post("/api/ask", content=body,
                                                       headers={"Content-Type": "application/json"})
-    assert response.status_code == status and phrase in response.json() and "Traceback" not in response.text \
-        or phrase in response.json().get("error", "")
+    assert response.status_code == status and "Traceback" not in response.text
+    payload = response.json()
+    assert phrase in (payload if status == 200 else payload["error"])
 
 
 def batch(monkeypatch, capsys, data: bytes) -> tuple[int, list[dict]]:
@@ -206,13 +207,14 @@ def test_ask_with_invalid_bytes_in_its_argument_answers(assistant, monkeypatch, 
     assert "answer" in json.loads(capsys.readouterr().out)
 
 
-def test_an_empty_ask_answers_at_once_without_loading_anything(monkeypatch, capsys):
+@pytest.mark.parametrize("question", ["", " \u200b\t"])
+def test_an_empty_ask_answers_at_once_without_loading_anything(monkeypatch, capsys, question):
     def load(settings, rebuild=False):
         raise AssertionError("the model and index were loaded for an empty question")
 
     monkeypatch.setattr(cli, "_assistant", load)
-    assert cli.main(["ask", " \u200b "]) == 0
-    assert capsys.readouterr().out.strip() .startswith(EMPTY_QUESTION.split("，")[0])
+    assert cli.main(["ask", question]) == 0
+    assert EMPTY_QUESTION in capsys.readouterr().out
 
 
 def test_the_page_cleans_what_it_is_sent(served):

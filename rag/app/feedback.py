@@ -174,7 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output", help="CSV file to write")
     args = parser.parse_args(argv)
     store = FeedbackStore(Settings.from_env().feedback_db)
-    path = store.export_csv(Path(args.output))
+    try:
+        path = store.export_csv(Path(args.output))
+    except (OSError, sqlite3.Error) as error:
+        print(f"错误：导出失败（{error}）。{store.problem}", file=sys.stderr)
+        return 1
     print(f"已导出 {len(store.records())} 条反馈 → {path}")
     return 0
 
