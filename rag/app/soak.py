@@ -72,7 +72,8 @@ class Report:
     health_p99_ms: float
     health_floor_p99_ms: float  # with only the pollers: what the machine itself allows
     load_average: float
-    page_questions: int
+    page_questions: int  # answered on the page
+    page_timed: int  # of which matched to their job in the queue
     page_wait_p95_s: float
     page_wait_max_s: float
     overtaken: int
@@ -84,7 +85,8 @@ class Report:
             f"feedback rows saved: {self.feedback_saved}, lost: {self.feedback_lost}",
             f"/api/health p99: {self.health_p99_ms:.0f} ms (no questions asked: {self.health_floor_p99_ms:.0f} ms;"
             f" machine load average {self.load_average:.1f})",
-            f"page questions: {self.page_questions}; waited after their turn: p95 {self.page_wait_p95_s:.2f} s,"
+            f"page questions answered: {self.page_questions} ({self.page_timed} timed); waited after their turn:"
+            f" p95 {self.page_wait_p95_s:.2f} s,"
             f" max {self.page_wait_max_s:.2f} s",
             f"questions overtaken in the queue: {self.overtaken}",
         ]
@@ -297,7 +299,8 @@ def _report(seen: dict, quiet: dict, timings, stored: set[int]) -> Report:
         health_p99_ms=percentile(seen["health_ms"], 0.99),
         health_floor_p99_ms=percentile(quiet["health_ms"], 0.99),
         load_average=os.getloadavg()[0],
-        page_questions=len(waits),
+        page_questions=len(seen["page"]),
+        page_timed=len(waits),
         page_wait_p95_s=percentile(waits, 0.95),
         page_wait_max_s=max(waits, default=0.0),
         overtaken=overtaken,
