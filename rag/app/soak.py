@@ -261,8 +261,10 @@ def soak(assistant, seconds: float = 30, mix: Mix = Mix(), folder: Path | None =
     from .feedback import FeedbackStore
     from .server import SerializedAssistant, serving_in_background
 
-    folder = Path(folder or tempfile.mkdtemp(prefix="rag-soak-"))
-    store = FeedbackStore(folder / "feedback.sqlite3")
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="rag-soak-") as scratch:
+            return soak(assistant, seconds, mix, Path(scratch), floor_seconds)
+    store = FeedbackStore(Path(folder) / "feedback.sqlite3")
     shared = SerializedAssistant(assistant)
     with serving_in_background(build_app(shared, store), "127.0.0.1", free_port()) as base:
         quiet = _drive_in_child(base, floor_seconds, Mix(mix.pollers, 0, 0, 1), store.path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..config import MAX_QUESTION_PARTS
 from ..corpus.parse import CN_NUM
 from ..corpus.vocab import generic_terms, qualifiers, unanswerable_kinds
 from ..index.tokenize import Tokenizer
@@ -62,12 +63,11 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
     )
 
 
-def split_question(text: str, tokenizer: Tokenizer, max_parts: int = 4) -> list[str]:
+def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTION_PARTS) -> list[str]:
     """The parts of a question that asks about several things (“电子信息营收目标多少？省里补贴多少钱？”),
     each a question of its own. A part that names nothing new (“2030年呢”) stays with the part before it;
     one that names only a place (“岳阳有份吗”) is asked about the first part's subject, its first key word
-    (Chinese puts the topic first). A repeated clause counts once; at most max_parts parts are returned
-    (Settings.max_question_parts bounds the work one question can make)."""
+    (Chinese puts the topic first). A repeated clause counts once; at most max_parts parts are returned."""
     clauses: list[str] = []
     for sentence in filter(None, (p.strip() for p in _SENTENCE_END.split(text))):
         pending = ""  # a clause that asks nothing is context for the next one (“我们是…企业，有什么支持”)
@@ -95,10 +95,11 @@ def split_question(text: str, tokenizer: Tokenizer, max_parts: int = 4) -> list[
         else:
             parts[-1] += "，" + clause
             continue
+        if new_part in parts:
+            continue
         if len(parts) == max_parts:
             break
-        if new_part not in parts:
-            parts.append(new_part)
+        parts.append(new_part)
     return parts
 
 
