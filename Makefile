@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test eval browser clean
+.PHONY: install index run test eval browser soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ browser: install
 
 eval: install
 	$(PY) -m rag eval
+
+# 100 concurrent clients for 30 s against the app on loopback: 5xx, lost feedback, health p99, page waits
+soak: install
+	$(PY) -m rag.app.soak --seconds 30
 
 clean:
 	rm -rf data evals/out

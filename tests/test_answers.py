@@ -121,12 +121,13 @@ def test_cli_ask_json_and_show(assistant):
     assert missing.returncode == 1 and "没有条款" in missing.stderr
 
 
-def test_cli_batch_skips_malformed_lines(assistant):
+def test_cli_batch_reports_malformed_lines_and_answers_the_rest(assistant):
     lines = "\n".join([json.dumps({"id": "a", "question": "规划里2030年全省GDP目标是多少"}, ensure_ascii=False),
                        "not json", json.dumps({"id": "b"}), json.dumps({"id": "c", "question": ""})])
     result = _cli("batch", stdin=lines)
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["id"] for r in rows] == ["a", "c"]
+    assert [r["id"] for r in rows] == ["a", None, "b", "c"] and result.returncode == 2  # two bad lines
+    assert [r["line"] for r in rows if "error" in r] == [2, 3]
     assert rows[0]["refused"] is True and "Traceback" not in result.stderr
 
 

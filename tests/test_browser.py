@@ -14,6 +14,7 @@ import pytest
 
 from fake_openai import CHUNK_CHARS, FakeOpenAI, Reply
 from rag.app.chat import STREAMING_MARK
+from rag.config import Settings
 from rag.app.feedback import FeedbackStore
 from rag.qa.answerers.generative import GenerativeAnswerer
 from rag.app.server import SerializedAssistant, serving_in_background
@@ -41,10 +42,14 @@ def feedback(tmp_path_factory) -> FeedbackStore:
     return FeedbackStore(tmp_path_factory.mktemp("browser") / "feedback.sqlite3")
 
 
+ADMIN_TOKEN = "browser-admin-token"
+
+
 def app_serving(assistant, feedback, answerer=None):
     from app import build_app  # the app module at the repository root
 
-    app = build_app(SerializedAssistant(assistant), feedback, answerer)
+    settings = replace(Settings.from_env(), admin_token=ADMIN_TOKEN)  # the page offers the feedback export
+    app = build_app(SerializedAssistant(assistant), feedback, answerer, settings)
     return serving_in_background(app, "127.0.0.1", free_port())
 
 
@@ -149,6 +154,7 @@ def test_feedback_from_the_page_is_stored(page, feedback):
     assert record.question == "到2030年新材料产业营收目标是多少？"
 
     page.get_by_text("反馈记录").click()
+    page.fill("#admin-token input", ADMIN_TOKEN)
     page.click("#feedback-export")
     link = page.locator("#feedback-file a").first
     link.wait_for(timeout=ANSWER_TIMEOUT_MS)

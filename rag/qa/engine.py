@@ -22,6 +22,7 @@ from ..facts.lookup import FactLookup
 from ..index.store import SearchIndex, build_index, load_index
 from ..index.tokenize import Tokenizer
 from ..schema import Answer, Clause, Document, Hit, Query
+from ..text.normalize import EMPTY_QUESTION
 from .answerers import ANSWERERS, AnswerContext, combine, refusal
 from .intent import read_intent
 from .query import analyze, clean_question, split_question
@@ -29,8 +30,8 @@ from .retrievers import Retriever
 
 log = logging.getLogger(__name__)
 
-EMPTY_QUESTION = "请输入问题，例如：“到2030年新材料产业营收目标是多少？”"
 NOT_CHINESE = "请用中文提问：本助手依据规划的中文原文作答。"
+TOO_MANY_PARTS = "问题包含的部分较多，只回答了前{}个；其余请分开提问。"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 ANALYSIS_CACHE = 512
 
@@ -61,11 +62,21 @@ class Assistant:
         if not _CJK.search(text):
             query, hits = self.retrieve(text, notice)
             return refusal(query, hits, NOT_CHINESE)
-        parts = split_question(text, self.tokenizer, self.analyze)
+        limit = self.settings.max_question_parts
+        parts = split_question(text, self.tokenizer, limit + 1, self.analyze)  # one more: were any left out?
         if len(parts) == 1:
-            answer = self.answer(text, notice)
+            answer = self.answer(parts[0], notice)
         else:
-            answer = combine(text, parts, [self.answer(part) for part in parts], notice)
+            # CPU time of this thread: a busy machine slows a question down but does not cut it short
+            deadline = time.thread_time() + self.settings.question_seconds
+            answers = []
+            for part in parts[:limit]:
+                if answers and time.thread_time() > deadline:
+                    break
+                answers.append(self.answer(part))
+            if len(answers) < len(parts):
+                notice = "\n".join(filter(None, (notice, TOO_MANY_PARTS.format(len(answers)))))
+            answer = combine(text, parts[: len(answers)], answers, notice)
         return replace(answer, text=f"{notice}\n{answer.text}") if notice else answer
 
     def answer(self, text: str, notice: str = "") -> Answer:

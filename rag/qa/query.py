@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..config import MAX_QUESTION_PARTS
 from ..corpus.parse import CN_NUM
 from ..corpus.vocab import PLACE_SLOT, generic_terms, qualifiers, unanswerable_kinds
 from ..index.tokenize import Tokenizer
@@ -64,11 +65,13 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
     )
 
 
-def split_question(text: str, tokenizer: Tokenizer, analyzer: Callable[[str], Query] | None = None) -> list[str]:
+def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTION_PARTS,
+                   analyzer: Callable[[str], Query] | None = None) -> list[str]:
     """The parts of a question that asks about several things (“电子信息营收目标多少？省里补贴多少钱？”),
     each a question of its own. A part that names nothing new (“2030年呢”) stays with the part before it;
     one that names only a place (“岳阳有份吗”) is asked about the first part's subject, its first key word
-    (Chinese puts the topic first). `analyzer` is the caller's (cached) analysis of a text."""
+    (Chinese puts the topic first). A repeated clause counts once; at most max_parts parts are returned.
+    `analyzer` is the caller's (cached) analysis of a text."""
     analyzer = analyzer or (lambda part: analyze(part, tokenizer))
     clauses: list[str] = []
     for sentence in filter(None, (p.strip() for p in _SENTENCE_END.split(text))):
@@ -80,8 +83,10 @@ def split_question(text: str, tokenizer: Tokenizer, analyzer: Callable[[str], Qu
                 pending = ""
         if pending:
             clauses.append(pending)
-    if len(clauses) < 2:
-        return [text]
+    distinct = list(dict.fromkeys(clauses))
+    if len(distinct) < 2:
+        return [text] if len(clauses) < 2 else distinct  # “新材料目标？新材料目标？…” asks one thing
+    clauses = distinct
     first = analyzer(clauses[0]).key_concepts
     subject = next((c.word for c in first if c.known and not c.qualifier and not c.proper), "")
     parts = [clauses[0]]
@@ -89,11 +94,17 @@ def split_question(text: str, tokenizer: Tokenizer, analyzer: Callable[[str], Qu
         completed = complete_follow_up(clause, clauses[0], tokenizer)  # “…目标多少？生物医药呢？”
         own = analyzer(clause).key_concepts
         if completed != clause or _names_own_subject(own, tokenizer):
-            parts.append(completed)
+            new_part = completed
         elif subject and any(c.qualifier or c.proper for c in own):
-            parts.append(subject + clause)
+            new_part = subject + clause
         else:
             parts[-1] += "，" + clause
+            continue
+        if new_part in parts:
+            continue
+        if len(parts) == max_parts:
+            break
+        parts.append(new_part)
     return parts
 
 

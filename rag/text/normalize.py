@@ -9,6 +9,7 @@ import unicodedata
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
+EMPTY_QUESTION = "请输入问题，例如：“到2030年新材料产业营收目标是多少？”"  # what is left of the input is empty
 
 
 def normalize(text: str) -> str:

@@ -293,8 +293,12 @@ class GenerativeAnswerer:
             reason = "无法连接大模型服务"
         else:
             reason = "大模型返回的内容无法解析"
-        log.warning("LLM request to %s failed: %s: %s", self.settings.llm_base_url, reason, error,
-                    exc_info=reason.startswith("大模型返回"))
+        # An upstream error body may echo the request's key: only its redacted start is logged.
+        from ...logs import redact
+
+        detail = redact(str(error), (self.settings.llm_api_key or "",))[:300]
+        log.warning("LLM request to %s failed: %s: %s: %s", self.settings.llm_base_url, reason,
+                    type(error).__name__, detail, exc_info=reason.startswith("大模型返回"))
         return reason
 
 
