@@ -1,4 +1,6 @@
-"""Command line: python -m rag build | ask | show | batch. Thin: all logic lives in the package."""
+"""Command line: python -m rag build | ask | show | batch | eval | measures | match | quiz. Thin: all logic
+lives in the package. Only the commands that search (build, ask, batch, eval) load the embedding model and
+the index; the others read the parsed corpus. `build` logs its stages with progress and elapsed time."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import logging
 import sys
 
 from .config import Settings
-from .corpus.load import IndexUnavailable
+from .corpus.load import IndexUnavailable, load_corpus
+from .logs import configure_logging
 
 log = logging.getLogger("rag")
 
@@ -40,8 +43,9 @@ def cmd_ask(args, settings: Settings) -> int:
 def cmd_show(args, settings: Settings) -> int:
     from .app.present import clause_as_text
 
-    assistant = _assistant(settings)
-    clause = assistant.show(args.ref, args.doc)
+    ref = args.ref.strip()
+    documents = (d for d in load_corpus(settings.corpus_dir) if args.doc in (None, d.doc_id))
+    clause = next(filter(None, (d.clause(ref) for d in documents)), None)
     if clause is None:
         print(f"没有条款 {args.ref}。条款编号形如 二（三）5、专栏·指标11、前言、通知。", file=sys.stderr)
         return 1
@@ -124,8 +128,8 @@ def _delegate(module: str, function: str = "command"):
 
 def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    configure_logging(settings.log_level, progress=args.command == "build")
     try:
         return args.run(args, settings)
     except IndexUnavailable as error:

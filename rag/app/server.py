@@ -11,8 +11,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import gradio as gr
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -20,7 +20,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ..config import Settings
 
+if TYPE_CHECKING:
+    import gradio as gr
+
 log = logging.getLogger(__name__)
+
+TITLE = "湖南制造强省规划问答助手"
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -52,7 +57,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def create_api(assistant) -> FastAPI:
-    api = FastAPI(title="湖南制造强省规划问答助手", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    api = FastAPI(title=TITLE, docs_url="/api/docs", openapi_url="/api/openapi.json")
 
     @api.get("/api/health")
     def health() -> dict:
@@ -84,6 +89,8 @@ def create_api(assistant) -> FastAPI:
 def create_app(assistant, ui: gr.Blocks, **mount_options) -> FastAPI:
     """The JSON endpoint and the page, on one FastAPI app. mount_options go to gr.mount_gradio_app
     (theme, css, js, head)."""
+    import gradio as gr  # seconds to import: not before the start page is up (rag.app.startup)
+
     return gr.mount_gradio_app(create_api(assistant), ui, path="/", ssr_mode=False, show_error=False, **mount_options)
 
 
