@@ -25,6 +25,7 @@ def main() -> int:
     log.info("正在启动，进度也显示在 http://%s:%d/", settings.host, settings.port)
     with startup_page(settings.host, settings.port, TITLE):
         # imported once the start page is up: the model and search libraries take seconds to import
+        log.info("正在导入模型与检索程序库（PyTorch、sentence-transformers、FAISS、Gradio）")
         from rag.app.ui import build_app
         from rag.qa.answerers.generative import GenerativeAnswerer
         from rag.qa.engine import Assistant

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from html import escape
 import re
 import socket
@@ -365,3 +366,21 @@ def test_page_and_health_are_served(served):
         assert json.loads(response.read())["status"] == "ok"
     with urllib.request.urlopen(served + "/", timeout=30) as response:
         assert response.status == 200 and "gradio" in response.read().decode("utf-8").lower()
+
+
+def test_start_page_shows_the_stages_until_the_app_is_up():
+    from rag.app.startup import StartupLog, startup_app
+
+    progress = StartupLog()
+    logger = logging.getLogger("rag.index.store")
+    logger.addHandler(progress)
+    try:
+        logger.warning("正在建立索引：%d 个片段", 89)
+    finally:
+        logger.removeHandler(progress)
+    client = TestClient(startup_app(progress, "问答助手"))
+    health = client.get("/api/health")
+    assert health.status_code == 503  # the page reloads into the app once this answers 200
+    assert health.json()["status"] == "starting" and health.json()["stages"][0].endswith("正在建立索引：89 个片段")
+    page = client.get("/")
+    assert page.status_code == 503 and "正在建立索引：89 个片段" in page.text and "正在启动" in page.text

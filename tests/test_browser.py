@@ -314,6 +314,23 @@ def test_quiz_files_download_under_chinese_names(screen):
     shot(screen, "quiz")
 
 
+def test_start_page_lists_the_stages_as_they_come(browser):
+    import logging
+
+    from rag.app.startup import StartupLog, startup_app
+
+    progress = StartupLog()
+    with serving_in_background(startup_app(progress, "湖南制造强省规划问答助手"), "127.0.0.1", free_port()) as url:
+        page = browser.new_page(viewport=PHONE, locale="zh-CN")
+        page.name = "390px"
+        page.goto(url)
+        assert "正在启动" in page.inner_text("body")
+        progress.handle(logging.makeLogRecord({"name": "rag.index.store", "msg": "向量化：16/89 个片段", "levelno": 20}))
+        page.wait_for_function("() => document.querySelector('#stages').innerText.includes('16/89')", timeout=10_000)
+        shot(page, "start-page")
+        page.close()
+
+
 # -- with a model (the fake OpenAI-compatible server of tests/fake_openai.py) ----------------------
 LLM_TIMEOUT = 4.0
 

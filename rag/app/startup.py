@@ -25,8 +25,8 @@ PAGE = """<!doctype html>
 <style>body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem;
 line-height: 1.6; }} li {{ color: #555; }} li:last-child {{ color: #000; font-weight: 600; }}</style></head>
 <body><h2>{title}</h2>
-<p>正在启动，已用 <b id="elapsed">{elapsed}</b> 秒。首次启动要转换嵌入模型、建立索引，需一到两分钟；
-以后启动只需几秒。就绪后本页自动打开应用。</p>
+<p>正在启动，已用 <b id="elapsed">{elapsed}</b> 秒。首次启动要转换嵌入模型、建立索引，较慢；\
+以后启动只加载二者，快得多。就绪后本页自动打开应用。</p>
 <ol id="stages">{stages}</ol>
 <script>
 const show = (status) => {{
