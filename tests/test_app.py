@@ -240,7 +240,7 @@ def test_outline_lists_every_clause_nested_by_level(document):
     assert line.startswith("    - ")  # third level of the outline
 
 
-def test_indicator_table_has_every_row_as_printed(document):
+def test_indicator_table_has_every_row_as_printed(assistant, document):
     [table] = indicator_tables(document)
     assert table.rows == tuple(document.indicators) and len(table.rows) == 21
     first = document.indicators[0]
@@ -257,6 +257,7 @@ def test_indicator_table_has_every_row_as_printed(document):
     assert html.count('class="category"') == len({row.category for row in table.rows})  # one merged cell each
     assert f"<th>{escape(table.base_label)}</th>" in html and "说明" in html
     assert escape(table.notes[0]) in html
+    assert html in clause_panel(assistant, clause_href(document.doc_id, table.ref))  # the table's clause shows it
 
 
 # -- feedback ----------------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from urllib.parse import quote, unquote
 from ..qa.engine import EMPTY_QUESTION
 from ..qa.query import complete_follow_up
 from ..schema import Answer, AnswerSource, Citation, Clause, ClauseKind, Document, Generation
+from ..corpus.tables import indicator_tables
 from ..text import escape_markdown
 from .feedback import FeedbackStore
+from .present import indicator_table_html
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +186,7 @@ PANEL_PLACEHOLDER = "点击回答或目录中的条款编号（如【二（三�
 
 
 def clause_panel(assistant, request: str) -> str:
-    """The side panel for a clause request: the clause's whole text, its place in the outline, its neighbours."""
+    """The clause panel for a clause request: the clause's whole text, its place in the outline, its neighbours."""
     parsed = parse_clause_request(request)
     if parsed is None:
         return PANEL_PLACEHOLDER
@@ -205,9 +207,12 @@ def clause_markdown(clause: Clause, document: Document) -> str:
     lines.append(f"**位置**：{escape_markdown(clause.title)}")
     meta = document.meta
     lines.append(f"**出处**：《{escape_markdown(meta.title)}》（{escape_markdown(meta.doc_number)}）")
-    # A table's cells are separated by tabs.
-    paragraphs = (" ｜ ".join(cell for cell in line.split("\t") if cell.strip()) for line in clause.text.split("\n"))
-    lines.append("\n\n".join(escape_markdown(p) for p in paragraphs if p))
+    table = next((t for t in indicator_tables(document) if t.ref == clause.ref), None)
+    if table:  # as in 浏览规划: a table that scrolls sideways, its rows linked to their clauses
+        lines.append(indicator_table_html(table, clause_href))
+    else:  # the cells of a table that has no indicator rows are separated by tabs
+        paragraphs = (" ｜ ".join(cell for cell in line.split("\t") if cell.strip()) for line in clause.text.split("\n"))
+        lines.append("\n\n".join(escape_markdown(p) for p in paragraphs if p))
     parent = document.clause(clause.parent) if clause.parent else None
     if parent:
         lines.append(f"**上级条款**：{clause_link(document.doc_id, parent.ref, f'【{parent.ref}】{_label(parent)}')}")
