@@ -1,207 +1,44 @@
-"""The web app (`make run`): chat with cited answers, the plan's outline and target tables, feedback.
+"""The web app (`make run`): chat with cited answers, the plan's outline and target tables, measures, quizzes.
 
-Thin: it builds the page and wires components to functions of the rag package. A tab is one entry of
-the list in build_ui: (title, render) where render(assistant) builds the tab's content. A clause link
-anywhere on the page (rag.chat.clause_link) opens that clause in the side panel.
+An entry point only: the page is built by rag.app.ui. While the model and index load, the address shows
+the stages of the start (rag.app.startup); they are also logged on stderr.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
-import os
-import shutil
-import sqlite3
 import sys
-import tempfile
-from functools import partial
-from pathlib import Path
 
-import gradio as gr
-from fastapi import FastAPI
-
-from rag.app.chat import (
-    EXAMPLE_QUESTIONS,
-    PANEL_PLACEHOLDER,
-    clause_panel,
-    comment_answer,
-    indicator_tables,
-    outline_markdown,
-    rate_answer,
-    respond,
-)
-from rag.config import Settings
 from rag.app.feedback import FeedbackStore
-from rag.app.tabs import measures as measures_ui
-from rag.app.tabs import quiz as quiz_ui
+from rag.app.server import TITLE, SerializedAssistant, serve
+from rag.app.startup import startup_page
+from rag.config import ConfigError, Settings
 from rag.corpus.load import IndexUnavailable
-from rag.qa.answerers.generative import GenerativeAnswerer
-from rag.app.server import CACHE_SWEEP, SerializedAssistant, create_app, serve
 from rag.logs import configure_logging
-from rag.text import clean_input
 
 log = logging.getLogger("rag.app")
 
-TITLE = "湖南制造强省规划问答助手"
-CSS = """
-.rag-hidden { display: none !important; }
-#clause-panel { max-height: 82vh; overflow-y: auto; }
-#chat mark, #clause-panel mark { background: #fff1a8; padding: 0 1px; }
-.outline li, .outline ul { font-size: var(--text-md) !important; margin-block: 0 !important; }
-"""
-# Clicking a clause link (href "#clause=…") sends its target to the hidden request box and opens it.
-CLAUSE_LINK_SCRIPT = """
-() => {
-  document.addEventListener("click", (event) => {
-    const link = event.target instanceof Element ? event.target.closest('a[href^="#clause="]') : null;
-    if (!link) return;
-    event.preventDefault();
-    event.stopPropagation();
-    const box = document.querySelector("#clause-request textarea");
-    const open = document.querySelector("#clause-open");
-    if (!box || !open) return;
-    box.value = link.getAttribute("href") + " " + Date.now();
-    box.dispatchEvent(new Event("input", { bubbles: true }));
-    open.click();
-  }, true);
-}
-"""
-
-
-def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None, admin_token: str | None) -> None:
-    turns = gr.State([])
-    rated = gr.State(None)  # the feedback row a comment is attached to
-    chatbot = gr.Chatbot(
-        label="问答",
-        elem_id="chat",
-        height=560,
-        group_consecutive_messages=False,
-        feedback_options=("Like", "Dislike"),
-        placeholder="回答均摘自规划原文，并注明条款编号；点击编号可在右侧查看条款全文。",
-    )
-    with gr.Row():
-        question = gr.Textbox(
-            show_label=False, placeholder="请输入关于规划的问题，回车发送", max_lines=6, scale=5, elem_id="question"
-        )
-        send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
-    note = gr.Markdown(feedback.problem, elem_id="feedback-note")
-    with gr.Row(visible=False) as comment_row:
-        comment = gr.Textbox(show_label=False, placeholder="补充意见（可选）：哪里有用，或哪里不对？", scale=5,
-                             elem_id="feedback-comment")
-        submit_comment = gr.Button("提交意见", scale=1, elem_id="feedback-submit")
-    for audience, questions in EXAMPLE_QUESTIONS.items():
-        gr.Examples([[q] for q in questions], inputs=question, label=f"示例问题 · {audience}")
-
-    def ask(message, history, state):
-        for history, state in respond(assistant, clean_input(message), history, state, answerer):
-            yield "", history, state
-
-    # The assistant answers one question at a time (SerializedAssistant); a model writing an answer does not
-    # hold it, so other questions go on meanwhile.
-    answering = dict(fn=ask, inputs=[question, chatbot, turns], outputs=[question, chatbot, turns],
-                     api_visibility="private")  # the page's endpoints are for the page: /api/ask is the API
-    question.submit(**answering)
-    send.click(**answering)
-
-    def rate(state, event: gr.LikeData):
-        state, row, message = rate_answer(feedback, state, event.index, event.liked)
-        return state, row, message, gr.update(visible=row is not None)
-
-    chatbot.like(rate, [turns], [turns, rated, note, comment_row], api_visibility="private")
-    submit_comment.click(lambda row, text: (comment_answer(feedback, row, clean_input(text)), ""), [rated, comment],
-                         [note, comment], api_visibility="private")
-    chatbot.clear(lambda: ([], None, "", gr.update(visible=False)), None, [turns, rated, note, comment_row],
-                  api_visibility="private")
-    if admin_token:  # without a token the export is only `python -m rag.app.feedback` on the server
-        export_tab(feedback, admin_token)
-
-
-def export_tab(feedback: FeedbackStore, admin_token: str) -> None:
-    """The feedback export, for whoever gives RAG_ADMIN_TOKEN. The file is written to a private folder,
-    copied into Gradio's cache (private, swept by delete_cache) and the folder deleted at once."""
-    with gr.Accordion("反馈记录（管理员）", open=False):
-        token = gr.Textbox(label="管理员口令", type="password", elem_id="admin-token")
-        export = gr.Button("导出全部反馈（CSV）", elem_id="feedback-export")
-        exported = gr.File(label="导出文件", visible=False, elem_id="feedback-file")
-
-    def export_csv(given: str):
-        if not hmac.compare_digest((given or "").encode(), admin_token.encode()):
-            gr.Warning("管理员口令不正确。")
-            return gr.update(value=None, visible=False)
-        try:
-            path = feedback.export_private()
-        except (OSError, sqlite3.Error):
-            log.exception("exporting feedback failed")
-            gr.Warning("导出失败（错误已记录），请稍后再试。")
-            return gr.update()
-        try:
-            return gr.update(value=exported.move_resource_to_block_cache(path), visible=True)
-        finally:
-            shutil.rmtree(path.parent, ignore_errors=True)
-
-    export.click(export_csv, token, exported, api_visibility="private")
-
-
-def browse_tab(assistant) -> None:
-    for document in assistant.documents:
-        with gr.Accordion("目录（点击条款查看全文）", open=True):
-            gr.Markdown(outline_markdown(document), elem_classes="outline")
-        for table in indicator_tables(document):
-            gr.Markdown(f"#### {table.title}")
-            gr.Dataframe(value=table.rows, headers=table.headers, interactive=False, wrap=True, max_height=2000,
-                         column_widths=["10%", "7%", "33%", "7%", "13%", "14%", "16%"], elem_classes="indicators")
-            gr.Markdown(table.notes)
-
-
-def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
-             admin_token: str | None = None) -> gr.Blocks:
-    tabs = [
-        ("政策问答", partial(chat_tab, feedback=feedback, answerer=answerer, admin_token=admin_token)),
-        ("浏览规划", browse_tab),
-        ("企业政策匹配", measures_ui.render_tab),
-        ("测验生成", quiz_ui.render_tab),
-    ]
-    meta = assistant.documents[0].meta
-    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_SWEEP) as ui:
-        gr.Markdown(f"## {TITLE}\n《{meta.title}》（{meta.doc_number}）")
-        with gr.Row():
-            with gr.Column(scale=3):
-                with gr.Tabs():
-                    for title, render in tabs:
-                        with gr.Tab(title):
-                            render(assistant)
-            with gr.Column(scale=2):
-                gr.Markdown("#### 条款原文")
-                panel = gr.Markdown(PANEL_PLACEHOLDER, elem_id="clause-panel")
-        request = gr.Textbox(elem_id="clause-request", elem_classes="rag-hidden", container=False)
-        open_clause = gr.Button(elem_id="clause-open", elem_classes="rag-hidden")
-        open_clause.click(partial(clause_panel, assistant), request, panel, queue=False, show_progress="hidden",
-                          api_visibility="private")
-    ui.queue(default_concurrency_limit=4)
-    return ui
-
-
-def build_app(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
-              settings: Settings | None = None) -> FastAPI:
-    """The app; with an answerer (a configured LLM) the chat streams generated, verified answers."""
-    settings = settings or Settings.from_env()
-    # Gradio's copies of files it serves (quiz bundles, exports) go to a folder only this user can read.
-    if "GRADIO_TEMP_DIR" not in os.environ:
-        os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="rag-gradio-")
-    ui = build_ui(assistant, feedback, answerer, settings.admin_token)
-    return create_app(assistant, ui, settings, css=CSS, js=CLAUSE_LINK_SCRIPT)
-
 
 def main() -> int:
-    settings = Settings.from_env()
-    configure_logging(settings)
-    from rag.qa.engine import Assistant
-
     try:
-        assistant = SerializedAssistant(Assistant(settings), settings.queue_size)
-    except IndexUnavailable as error:
-        print(f"错误：{error}", file=sys.stderr)
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"配置错误：{error}", file=sys.stderr)
         return 2
+    configure_logging(settings, progress=True)
+    log.info("正在启动，进度也显示在 http://%s:%d/", settings.host, settings.port)
+    with startup_page(settings.host, settings.port, TITLE):
+        # imported once the start page is up: the model and search libraries take seconds to import
+        log.info("正在导入模型与检索程序库（PyTorch、sentence-transformers、FAISS、Gradio）")
+        from rag.app.ui import build_app
+        from rag.qa.answerers.generative import GenerativeAnswerer
+        from rag.qa.engine import Assistant
+
+        try:
+            assistant = SerializedAssistant(Assistant(settings), settings.queue_size)
+        except IndexUnavailable as error:
+            print(f"错误：{error}", file=sys.stderr)
+            return 2
     answerer = GenerativeAnswerer(settings, assistant) if settings.llm_enabled else None
     if answerer:
         log.info("chat answers are written by %s at %s and verified", settings.llm_model, settings.llm_base_url)

@@ -1,4 +1,6 @@
-"""Command line: python -m rag build | ask | show | batch | quiz | …. Thin: all logic lives in the package."""
+"""Command line: python -m rag build | ask | show | batch | facts | eval | measures | match | quiz. Thin: all logic
+lives in the package. Only the commands that search (build, ask, batch, eval) load the embedding model and
+the index; the others (show, facts, measures, match, quiz) read the parsed corpus. `build` logs its stages with progress and elapsed time."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, Settings
-from .corpus.load import IndexUnavailable
+from .corpus.load import IndexUnavailable, load_corpus
 from .logs import configure_logging
 from .schema import Answer
 from .text import clean_input, decode_bytes
@@ -49,8 +51,9 @@ def cmd_ask(args, settings: Settings) -> int:
 def cmd_show(args, settings: Settings) -> int:
     from .app.present import clause_as_text
 
-    assistant = _assistant(settings)
-    clause = assistant.show(args.ref, args.doc)
+    ref = args.ref.strip()
+    documents = (d for d in load_corpus(settings.corpus_dir) if args.doc in (None, d.doc_id))
+    clause = next(filter(None, (d.clause(ref) for d in documents)), None)
     if clause is None:
         print(f"没有条款 {args.ref}。条款编号形如 二（三）5、专栏·指标11、前言、通知。", file=sys.stderr)
         return 1
@@ -98,7 +101,6 @@ def _batch_item(line: str) -> tuple[dict, dict | None]:
 
 
 def cmd_facts(args, settings: Settings) -> int:
-    from .corpus.load import load_corpus
     from .facts import extract_facts
 
     plan = extract_facts(load_corpus(settings.corpus_dir))
@@ -170,7 +172,6 @@ def cmd_eval_profiles(args, settings: Settings) -> int:
 
 def cmd_quiz(args, settings: Settings) -> int:
     """Reads the corpus directly (no embedding model) and writes the quiz."""
-    from .corpus.load import load_corpus
     from .quiz import QuizError, QuizRequest, build_quiz
     from .quiz.export import FORMATS, render, save
 
@@ -276,9 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"配置错误：{error}", file=sys.stderr)
         return 2
-    configure_logging(settings)
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
+    configure_logging(settings, progress=args.command == "build")
     if unknown and args.command != "ask":
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if unknown:  # words of a question that starts with "-", which argparse takes for options

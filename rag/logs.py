@@ -1,17 +1,22 @@
-"""Logging for the app and the command line: one format, and no secret in any line.
+"""Logging for the command line and the app: one format on stderr, and no secret in any line.
 
-configure_logging installs, once, a filter on the root handler that redacts API keys, bearer tokens and
-the configured secrets (RAG_LLM_API_KEY, RAG_ADMIN_TOKEN) from every record, its arguments and its
-traceback. redact() is the same rule for text logged from elsewhere (e.g. an upstream error body).
+The package's own records appear at RAG_LOG_LEVEL (or from INFO with `progress`: the stages of model
+conversion, model loading and index build); other libraries' only when they warn (some, such as bm25s, set
+their loggers to DEBUG themselves: a filter on the handler silences them). A second filter redacts API
+keys, bearer tokens and the configured secrets (RAG_LLM_API_KEY, RAG_ADMIN_TOKEN) from every record, its
+arguments and its traceback; redact() is the same rule for text logged from elsewhere (an upstream error body).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
 
 from .config import Settings
 
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+PACKAGE = "rag"
 MASK = "[已隐去]"
 _SECRET = re.compile(
     r"(?i)(?:\bbearer\s+[\w\-.~+/=]{6,}"  # Authorization: Bearer …
@@ -42,12 +47,27 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings) -> None:
-    """Root logging at the configured level, every handler redacting secrets (installed once)."""
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    root = logging.getLogger()
-    root.setLevel(settings.log_level.upper())
-    secrets = (settings.llm_api_key or "", settings.admin_token or "")
-    for handler in root.handlers:
-        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-            handler.addFilter(RedactSecrets(secrets))
+class _Threshold(logging.Filter):
+    def __init__(self, own: int, libraries: int):
+        super().__init__()
+        self.own, self.libraries = own, libraries
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        own = record.name == PACKAGE or record.name.startswith(PACKAGE + ".")
+        return record.levelno >= (self.own if own else self.libraries)
+
+
+def configure_logging(settings: Settings, progress: bool = False) -> None:
+    """One stderr handler for the root logger, with the level threshold and the redaction filter."""
+    own = logging.getLevelName(settings.log_level.upper())
+    if not isinstance(own, int):
+        own = logging.WARNING
+    if progress:
+        own = min(own, logging.INFO)
+    libraries = logging.DEBUG if own <= logging.DEBUG else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT, datefmt="%H:%M:%S"))
+    handler.addFilter(_Threshold(own, libraries))
+    handler.addFilter(RedactSecrets((settings.llm_api_key or "", settings.admin_token or "")))
+    logging.basicConfig(level=min(own, libraries), handlers=[handler], force=True)
+    logging.getLogger(PACKAGE).setLevel(own)

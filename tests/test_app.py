@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+from html import escape
 import re
 import socket
 import threading
@@ -25,13 +27,14 @@ from rag.app.chat import (
     clause_panel,
     comment_answer,
     escape_markdown,
-    indicator_tables,
     outline_markdown,
     parse_clause_request,
     rate_answer,
     respond,
 )
 from rag.app.feedback import CSV_COLUMNS, FeedbackStore
+from rag.app.present import indicator_table_html
+from rag.corpus.tables import indicator_tables, row_notes
 from rag.qa.engine import EMPTY_QUESTION
 from rag.qa.query import complete_follow_up
 from rag.schema import Answer, Citation
@@ -237,14 +240,24 @@ def test_outline_lists_every_clause_nested_by_level(document):
     assert line.startswith("    - ")  # third level of the outline
 
 
-def test_indicator_table_has_every_row_as_printed(document):
+def test_indicator_table_has_every_row_as_printed(assistant, document):
     [table] = indicator_tables(document)
-    assert len(table.rows) == len(document.indicators) == 21
-    assert table.headers[4:6] == [document.indicators[0].base_label, document.indicators[0].target_label]
-    for row, indicator in zip(table.rows, document.indicators, strict=True):
-        assert row[2] == indicator.name and row[4] == indicator.base_raw and row[5] == indicator.target_raw
-        assert all(note in row[6] for note in indicator.row_notes)
-    assert table.notes.startswith("注")
+    assert table.rows == tuple(document.indicators) and len(table.rows) == 21
+    first = document.indicators[0]
+    assert (table.base_label, table.target_label) == (first.base_label, first.target_label)
+    assert table.notes and all(note.startswith("注") for note in table.notes)
+    noted = next(row for row in table.rows if row.row_notes)
+    assert set(noted.row_notes) <= set(row_notes(noted))
+
+    html = indicator_table_html(table, clause_href)
+    for row in table.rows:  # each value cell as printed, kept on one line by its class
+        for value in (row.base_raw, row.target_raw):
+            assert f'<td class="value">{escape(value)}</td>' in html
+        assert clause_href(row.doc_id, row.ref) in html  # the name opens its clause
+    assert html.count('class="category"') == len({row.category for row in table.rows})  # one merged cell each
+    assert f"<th>{escape(table.base_label)}</th>" in html and "说明" in html
+    assert escape(table.notes[0]) in html
+    assert html in clause_panel(assistant, clause_href(document.doc_id, table.ref))  # the table's clause shows it
 
 
 # -- feedback ----------------------------------------------------------------------------------
@@ -285,7 +298,7 @@ def test_rating_again_updates_and_withdrawing_deletes(tmp_path, assistant):
 # -- the served app ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def served(assistant, tmp_path_factory):
-    from app import build_app  # the app module at the repository root
+    from rag.app.ui import build_app
 
     shared = SerializedAssistant(assistant)
     feedback = FeedbackStore(tmp_path_factory.mktemp("feedback") / "feedback.sqlite3")
@@ -354,3 +367,21 @@ def test_page_and_health_are_served(served):
         assert json.loads(response.read())["status"] == "ok"
     with urllib.request.urlopen(served + "/", timeout=30) as response:
         assert response.status == 200 and "gradio" in response.read().decode("utf-8").lower()
+
+
+def test_start_page_shows_the_stages_until_the_app_is_up():
+    from rag.app.startup import StartupLog, startup_app
+
+    progress = StartupLog()
+    logger = logging.getLogger("rag.index.store")
+    logger.addHandler(progress)
+    try:
+        logger.warning("正在建立索引：%d 个片段", 89)
+    finally:
+        logger.removeHandler(progress)
+    client = TestClient(startup_app(progress, "问答助手"))
+    health = client.get("/api/health")
+    assert health.status_code == 503  # the page reloads into the app once this answers 200
+    assert health.json()["status"] == "starting" and health.json()["stages"][0].endswith("正在建立索引：89 个片段")
+    page = client.get("/")
+    assert page.status_code == 503 and "正在建立索引：89 个片段" in page.text and "正在启动" in page.text

@@ -1,5 +1,7 @@
 """The running app in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright): ask, see a
-cited answer, click the citation, see the clause. Screenshots and timings go to artifacts/browser/."""
+cited answer, click the citation, see the clause; on a desktop (1400 px) and on a phone (390 px) every tab
+on view, the clause opened where the user is, whole numbers in the target table, nothing over text or links,
+downloads under Chinese names, no footer. Screenshots and timings go to artifacts/browser/."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import socket
 import time
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import pytest
 
@@ -46,7 +48,7 @@ ADMIN_TOKEN = "browser-admin-token"
 
 
 def app_serving(assistant, feedback, answerer=None):
-    from app import build_app  # the app module at the repository root
+    from rag.app.ui import build_app
 
     settings = replace(Settings.from_env(), admin_token=ADMIN_TOKEN)  # the page offers the feedback export
     app = build_app(SerializedAssistant(assistant), feedback, answerer, settings)
@@ -66,19 +68,37 @@ def browser():
         browser.close()
 
 
-def open_page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+DESKTOP = {"width": 1400, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+
+
+def open_page(browser, url: str, viewport: dict = DESKTOP):
+    page = browser.new_page(viewport=viewport, locale="zh-CN")
     page.goto(url)
     page.wait_for_selector("#question textarea")
     return page
 
 
 @pytest.fixture(scope="module")
-def page(browser, assistant, feedback):
+def url(assistant, feedback):
     with app_serving(assistant, feedback) as url:
-        page = open_page(browser, url)
-        yield page
-        page.close()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(browser, url):
+    page = open_page(browser, url)
+    yield page
+    page.close()
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["390px", "1400px"])
+def screen(request, browser, url):
+    """A fresh page at a phone's and at a desktop's width."""
+    page = open_page(browser, url, request.param)
+    page.name = f"{request.param['width']}px"
+    yield page
+    page.close()
 
 
 def ask(page, question: str) -> float:
@@ -176,6 +196,145 @@ def test_browse_outline_and_indicator_table(page, document):
         timeout=ANSWER_TIMEOUT_MS,
     )
     page.screenshot(path=str(ARTIFACTS / "browse.png"), full_page=True)
+
+
+# -- layout at 390 px and 1400 px ------------------------------------------------------------------
+TABS = ("政策问答", "浏览规划", "企业政策匹配", "测验生成")
+CITATION = '#chat a[href^="#clause="]'
+
+
+def shot(page, name: str, full_page: bool = False) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{page.name}.png"), full_page=full_page)
+
+
+def in_view(page, selector: str) -> bool:
+    """Whether the element is shown and some of it lies inside the window (not scrolled away)."""
+    script = """selector => { const e = document.querySelector(selector); if (!e) return false;
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.top < innerHeight - 40 && r.bottom > 40 && r.left < innerWidth && r.right > 0; }"""
+    return page.evaluate(script, selector)
+
+
+def wait_for_panel(page, text: str) -> None:
+    script = "text => document.querySelector('#clause-panel').innerText.includes(text)"
+    page.wait_for_function(script, arg=text, timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_every_tab_is_on_view_and_no_footer(screen):
+    assert screen.locator(".overflow-menu").filter(visible=True).count() == 0  # no tab hidden behind "…"
+    for title in TABS:
+        tab = screen.get_by_role("tab", name=title)
+        box = tab.bounding_box()
+        assert tab.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= screen.viewport_size["width"]
+    assert screen.evaluate("document.documentElement.scrollWidth <= innerWidth")  # nothing wider than the screen
+    assert screen.locator("footer").filter(visible=True).count() == 0
+    text = screen.inner_text("body")
+    assert "Runs" not in text and "Gradio" not in text and "右侧" not in text  # and no wording for a wide layout only
+    shot(screen, "tabs")
+
+
+def test_a_citation_opens_the_clause_where_the_user_is(screen, assistant):
+    question = "到2030年新材料产业营收目标是多少？"
+    ask(screen, question)
+    citation = screen.locator(CITATION).filter(visible=True).last  # in the 引用条款 line
+    ref = citation.inner_text().strip("【】").split("】")[0]
+    clause = assistant.show(ref)
+    citation.click()
+    wait_for_panel(screen, clause.text.split("\n")[-1][-15:])
+    assert in_view(screen, "#clause-panel")
+    shot(screen, "clause")
+    if screen.viewport_size["width"] < 768:  # a sheet over the page: the close button takes it away
+        screen.click("#clause-close")
+        screen.wait_for_function("() => !document.querySelector('#clause-column').checkVisibility()")
+    else:  # beside the tabs, also from far down the outline
+        screen.get_by_role("tab", name="浏览规划").click()
+        last = screen.locator(".outline a").last
+        last.scroll_into_view_if_needed()
+        last.click()
+        wait_for_panel(screen, last.inner_text()[:6])
+        assert in_view(screen, "#clause-panel")
+        shot(screen, "clause-from-outline")
+
+
+def test_indicator_table_scrolls_and_never_breaks_a_value(screen, document):
+    screen.get_by_role("tab", name="浏览规划").click()
+    box = screen.locator(".indicator-scroll").first
+    box.scroll_into_view_if_needed()
+    lines = """cells => cells.map(cell => { const range = document.createRange(); range.selectNodeContents(cell);
+      return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; })"""
+    values = box.locator("td.value")
+    assert values.count() == 4 * len(document.indicators)  # number, unit, base, target
+    assert set(values.evaluate_all(lines)) == {1}  # 51.7 and ≥6.5 stay whole
+    assert set(box.locator("th").evaluate_all(lines)) == {1}  # headers on one line, not cut
+    assert box.evaluate("e => e.getBoundingClientRect().right <= innerWidth")
+    if screen.viewport_size["width"] < 768:
+        assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # wider than a phone: it scrolls sideways
+    assert screen.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    shot(screen, "indicators")
+
+
+def test_nothing_covers_the_answer_text_or_its_links(screen):
+    ask(screen, "未来产业包括哪些领域？")
+    ask(screen, "到2030年新材料产业营收目标是多少？")
+    messages = screen.locator("#chat .bubble-wrap")
+    messages.hover()
+    screen.mouse.wheel(0, -400)  # away from the newest message: the ↓ button shows
+    down = """() => { const button = document.querySelector('#chat .scroll-down-button-container button');
+      return button && [button.getBoundingClientRect().top, document.querySelector('#chat .bubble-wrap').getBoundingClientRect().bottom]; }"""
+    button_top, messages_bottom = screen.wait_for_function(down, timeout=ANSWER_TIMEOUT_MS).json_value()
+    assert button_top >= messages_bottom  # in a strip of its own, under the messages
+    area = messages.bounding_box()
+    for button in screen.locator("#chat .top-panel button").all():  # 清空对话, above them
+        assert button.bounding_box()["y"] + button.bounding_box()["height"] <= area["y"]
+    covered = """links => { const area = document.querySelector('#chat .bubble-wrap').getBoundingClientRect();
+      const shown = links.filter(a => { const r = a.getBoundingClientRect();
+        return a.checkVisibility() && r.top >= area.top && r.bottom <= Math.min(area.bottom, innerHeight); });
+      const hit = (e, x, y) => e.contains(document.elementFromPoint(x, y));
+      const clear = a => [...a.getClientRects()].every(r =>
+        hit(a, r.left + 2, r.top + r.height / 2) && hit(a, r.right - 2, r.top + r.height / 2));
+      return [shown.length, shown.filter(a => !clear(a)).map(a => a.innerText)]; }"""
+    shown, hidden = screen.locator(CITATION).evaluate_all(covered)
+    assert shown > 0 and hidden == []
+    shot(screen, "chat")
+
+    screen.mouse.wheel(0, -10_000)  # back to the first question: no label over its first line
+    screen.wait_for_timeout(500)
+    first = screen.locator('#chat [data-testid="user"]').first
+    top_left = "e => { const r = e.getBoundingClientRect(); return document.elementFromPoint(r.left + 8, r.top + 8); }"
+    assert first.evaluate(f"e => e.contains(({top_left})(e))")
+    assert screen.locator('#chat [data-testid="block-label"]').filter(visible=True).count() == 0
+
+
+def test_quiz_files_download_under_chinese_names(screen):
+    screen.get_by_role("tab", name="测验生成").click()
+    screen.get_by_role("button", name="生成测验").click()
+    files = screen.locator(".rag-downloads a")
+    files.first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    names = screen.locator(".rag-downloads .filename").all_inner_texts()
+    assert any("测验_教师版" in name and "docx" in name for name in names), names
+    assert any("测验_学员版" in name for name in names), names
+    assert screen.locator(".rag-downloads .label-clear-button").filter(visible=True).count() == 0  # no ×
+    link = files.first
+    response = screen.request.get(urljoin(screen.url, link.get_attribute("href")))
+    assert response.ok and "测验" in unquote(link.get_attribute("href"))
+    shot(screen, "quiz")
+
+
+def test_start_page_lists_the_stages_as_they_come(browser):
+    import logging
+
+    from rag.app.startup import StartupLog, startup_app
+
+    progress = StartupLog()
+    with serving_in_background(startup_app(progress, "湖南制造强省规划问答助手"), "127.0.0.1", free_port()) as url:
+        page = browser.new_page(viewport=PHONE, locale="zh-CN")
+        page.name = "390px"
+        page.goto(url)
+        assert "正在启动" in page.inner_text("body")
+        progress.handle(logging.makeLogRecord({"name": "rag.index.store", "msg": "向量化：16/89 个片段", "levelno": 20}))
+        page.wait_for_function("() => document.querySelector('#stages').innerText.includes('16/89')", timeout=10_000)
+        shot(page, "start-page")
+        page.close()
 
 
 # -- with a model (the fake OpenAI-compatible server of tests/fake_openai.py) ----------------------

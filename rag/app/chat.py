@@ -1,5 +1,5 @@
 """Chat logic of the app: follow-up questions completed from the previous one, answers as Markdown with
-clickable citations and collapsed evidence, the clause panel, the plan's outline and its target tables.
+clickable citations and collapsed evidence, the clause panel and the plan's outline.
 
 Gradio-free: the app wires these functions to components. A citation is a Markdown link whose target is
 ``#clause=<doc_id>/<ref>``; the page's script turns a click on such a link into a clause request.
@@ -8,7 +8,6 @@ Gradio-free: the app wires these functions to components. A citation is a Markdo
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
@@ -16,8 +15,10 @@ from urllib.parse import quote, unquote
 from ..qa.engine import EMPTY_QUESTION
 from ..qa.query import complete_follow_up
 from ..schema import Answer, AnswerSource, Citation, Clause, ClauseKind, Document, Generation
+from ..corpus.tables import indicator_tables
 from ..text import escape_markdown
 from .feedback import FeedbackStore
+from .present import indicator_table_html
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ PANEL_PLACEHOLDER = "点击回答或目录中的条款编号（如【二（三�
 
 
 def clause_panel(assistant, request: str) -> str:
-    """The side panel for a clause request: the clause's whole text, its place in the outline, its neighbours."""
+    """The clause panel for a clause request: the clause's whole text, its place in the outline, its neighbours."""
     parsed = parse_clause_request(request)
     if parsed is None:
         return PANEL_PLACEHOLDER
@@ -206,9 +207,12 @@ def clause_markdown(clause: Clause, document: Document) -> str:
     lines.append(f"**位置**：{escape_markdown(clause.title)}")
     meta = document.meta
     lines.append(f"**出处**：《{escape_markdown(meta.title)}》（{escape_markdown(meta.doc_number)}）")
-    # A table's cells are separated by tabs.
-    paragraphs = (" ｜ ".join(cell for cell in line.split("\t") if cell.strip()) for line in clause.text.split("\n"))
-    lines.append("\n\n".join(escape_markdown(p) for p in paragraphs if p))
+    table = next((t for t in indicator_tables(document) if t.ref == clause.ref), None)
+    if table:  # as in 浏览规划: a table that scrolls sideways, its rows linked to their clauses
+        lines.append(indicator_table_html(table, clause_href))
+    else:  # the cells of a table that has no indicator rows are separated by tabs
+        paragraphs = (" ｜ ".join(cell for cell in line.split("\t") if cell.strip()) for line in clause.text.split("\n"))
+        lines.append("\n\n".join(escape_markdown(p) for p in paragraphs if p))
     parent = document.clause(clause.parent) if clause.parent else None
     if parent:
         lines.append(f"**上级条款**：{clause_link(document.doc_id, parent.ref, f'【{parent.ref}】{_label(parent)}')}")
@@ -234,36 +238,6 @@ def outline_markdown(document: Document) -> str:
         depth = max(len(clause.title_path) - 1, 0)
         lines.append("  " * depth + "- " + clause_link(document.doc_id, clause.ref, _label(clause)))
     return "\n".join(lines)
-
-
-_TABLE_NOTE = re.compile(r"注[:：]")
-
-
-@dataclass(frozen=True)
-class IndicatorTable:
-    title: str
-    headers: list[str]
-    rows: list[list[str]]
-    notes: str
-
-
-def indicator_tables(document: Document) -> list[IndicatorTable]:
-    """Each target table (专栏) of the document: its rows as printed, and the table's notes."""
-    tables = []
-    for table in (c for c in document.clauses if c.kind == ClauseKind.TABLE):
-        refs = {c.ref for c in document.children(table.ref) if c.kind == ClauseKind.INDICATOR}
-        rows = [r for r in document.indicators if r.ref in refs]
-        if not rows:
-            continue
-        headers = ["类别", "序号", "指标名称", "单位", rows[0].base_label, rows[0].target_label, "说明"]
-        cells = [
-            [r.category, str(r.number), r.name, r.unit, r.base_raw, r.target_raw,
-             "；".join((*r.base_notes, *r.target_notes, *r.row_notes))]
-            for r in rows
-        ]
-        notes = "\n".join(line for line in table.text.split("\n") if _TABLE_NOTE.match(line))
-        tables.append(IndicatorTable(table.heading, headers, cells, notes))
-    return tables
 
 
 # -- feedback ----------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import gradio as gr
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -34,7 +34,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Settings
 
+if TYPE_CHECKING:
+    import gradio as gr
+
 log = logging.getLogger(__name__)
+
+TITLE = "湖南制造强省规划问答助手"
 
 MAX_BODY_BYTES = 1_000_000
 MAX_UPLOAD = "1kb"  # the page uploads nothing; Gradio's upload route is kept only because Gradio mounts it
@@ -209,7 +214,7 @@ def _question(body: bytes) -> str | JSONResponse:
 
 def create_api(assistant) -> FastAPI:
     shared = assistant if isinstance(assistant, SerializedAssistant) else SerializedAssistant(assistant)
-    api = FastAPI(title="湖南制造强省规划问答助手", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    api = FastAPI(title=TITLE, docs_url="/api/docs", openapi_url="/api/openapi.json")
 
     @api.exception_handler(Exception)
     async def internal_error(request: Request, error: Exception) -> JSONResponse:
@@ -253,6 +258,8 @@ def create_api(assistant) -> FastAPI:
 def create_app(assistant, ui: gr.Blocks, settings: Settings | None = None, **mount_options) -> FastAPI:
     """The JSON endpoint and the page, on one FastAPI app behind the RequestGuard. mount_options go to
     gr.mount_gradio_app (theme, css, js, head)."""
+    import gradio as gr  # seconds to import: not before the start page is up (rag.app.startup)
+
     settings = settings or Settings.from_env()
     api = create_api(assistant)
     # An app-level CORS policy that allows no other origin: Gradio then adds no CORS headers of its own.

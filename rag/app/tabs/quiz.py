@@ -18,6 +18,12 @@ from ...quiz.export import to_markdown, write_bundle
 from ...schema import Document
 
 INTRO = "从规划条文自动出题，每题附答案、出处条款与原文说明。相同的随机种子生成相同的测验。"
+# The names the files are downloaded under; a file not listed keeps its own.
+DOWNLOAD_NAMES = {
+    "quiz_trainer.docx": "测验_教师版.docx", "quiz_participants.docx": "测验_学员版.docx",
+    "quiz_trainer.md": "测验_教师版.md", "quiz_participants.md": "测验_学员版.md",
+    "quiz.csv": "测验_题库.csv", "quiz.json": "测验_题库.json",
+}
 
 
 def generate(documents: list[Document], tokenizer: Tokenizer | None, section: str, kinds: list[str],
@@ -34,7 +40,8 @@ def generate(documents: list[Document], tokenizer: Tokenizer | None, section: st
     preview = to_markdown(quiz, answers=True)
     if quiz.note:
         preview = f"> 注意：{quiz.note}\n\n{preview}"
-    return preview, [str(path) for path in write_bundle(quiz, folder)]
+    files = write_bundle(quiz, folder)
+    return preview, [str(path.rename(path.with_name(DOWNLOAD_NAMES.get(path.name, path.name)))) for path in files]
 
 
 def render_tab(assistant) -> None:
@@ -49,7 +56,8 @@ def render_tab(assistant) -> None:
         count = gr.Number(value=10, precision=0, minimum=1, maximum=MAX_ITEMS, label="题量")
         seed = gr.Number(value=1, precision=0, label="随机种子")
     button = gr.Button("生成测验", variant="primary")
-    files = gr.File(label="下载（教师版含答案、学员版、CSV、JSON）", file_count="multiple", interactive=False)
+    files = gr.File(label="下载（教师版含答案、学员版、CSV、JSON）", file_count="multiple", interactive=False,
+                    elem_classes="rag-downloads")
     preview = gr.Markdown()
     build = partial(generate, assistant.documents, assistant.tokenizer)
     button.click(build, [section, kinds, difficulty, count, seed], [preview, files])
