@@ -9,7 +9,7 @@ import time
 from ..config import Settings
 from ..corpus.load import load_corpus
 from ..embedding import load_embedder
-from ..index.store import SearchIndex, build_index, load_index
+from ..index.store import Index, open_index
 from ..index.tokenize import Tokenizer
 from ..schema import Answer, Clause, Document, Hit, Query
 from .answerers.extractive import AnswerComposer, combine
@@ -24,20 +24,19 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None, rebuild: bool = False):
+    def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings.from_env()
         started = time.perf_counter()
         self.documents: list[Document] = load_corpus(self.settings.corpus_dir)
         self.tokenizer = Tokenizer(self.documents)
         self.embedder = load_embedder(self.settings)
-        loader = build_index if rebuild else load_index
-        self.index: SearchIndex = loader(self.settings, self.embedder, self.tokenizer, self.documents)
-        self.retriever = Retriever(self.index, self.embedder, self.tokenizer)
+        self.index: Index = open_index(self.settings, self.embedder, self.tokenizer, self.documents)
+        self.retriever = Retriever(self.index, self.documents, self.embedder)
         self.composer = AnswerComposer(self.retriever.idf, self._children)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
 
     def _children(self, clause: Clause) -> list[Clause]:
-        return self.index.documents[clause.doc_id].children(clause.ref)
+        return self.retriever.documents[clause.doc_id].children(clause.ref)
 
     def ask(self, question: str) -> Answer:
         text, notice = clean_question(question, self.settings.max_question_chars)
