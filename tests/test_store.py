@@ -37,7 +37,7 @@ SMALL_PLAN = """测试市人民政府关于印发《测试市数据产业发展�
 """
 
 DIMENSION = 8
-STORES = ["embedded"]
+STORES = ["embedded", "milvus"]
 
 
 def _node(doc: str, ref: str, terms: tuple[str, ...], issuer: str = "甲", year: int = 2026) -> StoredNode:
@@ -60,6 +60,8 @@ VECTORS = np.stack([_unit(i) for i in range(len(NODES))])
 
 @pytest.fixture(params=STORES)
 def store(request, settings, tmp_path):
+    if request.param == "milvus":
+        pytest.importorskip("pymilvus", reason="the milvus extra is not installed (pip install -e '.[milvus]')")
     store = open_store(replace(settings, store=request.param, data_dir=tmp_path, milvus_uri=""), DIMENSION, fresh=True)
     store.upsert(NODES, VECTORS)
     return store
@@ -218,3 +220,14 @@ def test_readers_wait_while_an_index_is_being_installed(library):
     assert released.is_set(), "the reader went ahead while the install lock was held"
     installer.join()
 
+
+def test_milvus_scores_bm25_like_the_embedded_store(settings, tmp_path):
+    pytest.importorskip("pymilvus", reason="the milvus extra is not installed (pip install -e '.[milvus]')")
+    stores = [open_store(replace(settings, store=kind, data_dir=tmp_path, milvus_uri=""), DIMENSION, fresh=True)
+              for kind in STORES]
+    for store in stores:
+        store.upsert(NODES, VECTORS)
+    for terms in (["算力", "营收"], ["产业", "产业", "资金"], ["数据"]):
+        embedded, milvus = (store.lexical(terms, k=10) for store in stores)
+        assert [i for i, _ in embedded] == [i for i, _ in milvus]
+        assert [s for _, s in embedded] == pytest.approx([s for _, s in milvus], rel=1e-4)
