@@ -217,6 +217,20 @@ def open_store(settings: Settings, dimension: int | None, fresh: bool) -> NodeSt
     return EmbeddedStore.empty(dimension) if fresh else EmbeddedStore.load(settings.index_dir)
 
 
+def _clean_when_idle(data_dir: Path) -> None:
+    """Remove what a killed build left, unless a build is running now (its staging folder is in use)."""
+    try:
+        handle = (data_dir / "index.build.lock").open("a+")
+    except OSError:  # no data folder yet, or a read-only one
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        _remove_staging(data_dir)
+
+
 def _remove_staging(data_dir: Path) -> None:
     """Folders a killed build left behind (only called with the build lock held, so none is in use)."""
     for path in data_dir.iterdir():
@@ -229,6 +243,7 @@ def _remove_staging(data_dir: Path) -> None:
 def open_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document]) -> Index:
     """The last complete index. Built here only when there is none or it is damaged or made by another model;
     a stale one is used as it is, with a notice."""
+    _clean_when_idle(settings.data_dir)
     try:
         manifest, store, stats = _read(settings)
         _check_refs(manifest, documents)
