@@ -14,9 +14,9 @@ import pytest
 
 from rag.config import PROJECT_ROOT
 from rag.corpus.load import load_corpus
-from rag.index.embedded import EmbeddedStore, IndexDamaged
+from rag.index.embedded import EmbeddedStore
 from rag.index.store import _locked, _read, index_status, open_index, open_store, update_index
-from rag.index.store_api import Filter, StoredNode
+from rag.index.store_api import Filter, IndexDamaged, StoredNode
 
 SMALL_PLAN = """测试市人民政府关于印发《测试市数据产业发展规划》的通知
 测试政发〔2026〕1号

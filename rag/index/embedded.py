@@ -18,16 +18,12 @@ import bm25s
 import faiss
 import numpy as np
 
-from .store_api import Filter, Scored, StoredNode
+from .store_api import Filter, IndexDamaged, Scored, StoredNode
 
 NODES_FILE = "nodes.json"
 VECTORS_FILE = "vectors.npy"
 BM25_FILE = "bm25.npz"
 FILES = (NODES_FILE, VECTORS_FILE, BM25_FILE)
-
-
-class IndexDamaged(ValueError):
-    """An index file is missing, unreadable or inconsistent with the others; the message names it."""
 
 
 class _Postings:

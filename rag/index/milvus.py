@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings
-from .embedded import IndexDamaged
-from .store_api import Filter, Scored, StoredNode
+from .store_api import Filter, IndexDamaged, Scored, StoredNode
 
 COLLECTION = "rag_nodes"
 BATCH = 512

@@ -32,10 +32,10 @@ from ..corpus.parse import PARSER_VERSION
 from ..corpus.vocab import data_fingerprint
 from ..embedding import Embedder, model_id
 from ..schema import Document
-from .embedded import EmbeddedStore, IndexDamaged
+from .embedded import EmbeddedStore
 from .nodes import MAX_CHUNK_CHARS, embed_text, make_nodes
 from .stats import CorpusStats, DocumentStats
-from .store_api import NodeStore, StoredNode
+from .store_api import IndexDamaged, NodeStore, StoredNode
 from .tokenize import Tokenizer
 
 log = logging.getLogger(__name__)

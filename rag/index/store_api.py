@@ -16,6 +16,10 @@ import numpy as np
 Scored = list[tuple[str, float]]  # (node id, score), best first
 
 
+class IndexDamaged(ValueError):
+    """An index file or collection is missing, unreadable or inconsistent with the others; the message names it."""
+
+
 @dataclass(frozen=True)
 class StoredNode:
     node_id: str  # doc_id:ref#chunk
