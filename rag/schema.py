@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -36,6 +37,13 @@ class DocumentMeta:
     date: str  # as written, e.g. 2026年6月2日
     source: str  # file name inside the corpus folder
     recipients: str = ""  # 主送机关, e.g. 各市州、县市区人民政府……
+    status: str = ""  # e.g. 现行, 废止; empty when the document does not say
+
+    @property
+    def year(self) -> int:
+        """Year of issue from the date as written (0 when it names none)."""
+        found = re.search(r"(\d{4})\s*年", self.date)
+        return int(found.group(1)) if found else 0
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,8 @@ def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
     ]
     meta = assistant.documents[0].meta
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_SWEEP) as ui:
-        gr.Markdown(f"## {TITLE}\n《{meta.title}》（{meta.doc_number}）")
+        stale = f"\n\n> ⚠️ {assistant.index.notice}" if assistant.index.notice else ""  # index older than corpus
+        gr.Markdown(f"## {TITLE}\n《{meta.title}》（{meta.doc_number}）{stale}")
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs(overflow_behavior="wrap"):

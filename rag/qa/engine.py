@@ -19,7 +19,7 @@ from ..corpus.load import load_corpus
 from ..embedding import load_embedder
 from ..facts import extract_facts
 from ..facts.lookup import FactLookup
-from ..index.store import SearchIndex, build_index, load_index
+from ..index.store import Index, open_index
 from ..index.tokenize import Tokenizer
 from ..schema import Answer, Clause, Document, Hit, Query
 from ..text.normalize import EMPTY_QUESTION
@@ -37,15 +37,14 @@ ANALYSIS_CACHE = 512
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None, rebuild: bool = False):
+    def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings.from_env()
         started = time.perf_counter()
         self.documents: list[Document] = load_corpus(self.settings.corpus_dir)
         self.tokenizer = Tokenizer(self.documents)
         self.embedder = load_embedder(self.settings)
-        loader = build_index if rebuild else load_index
-        self.index: SearchIndex = loader(self.settings, self.embedder, self.tokenizer, self.documents)
-        self.retriever = Retriever(self.index, self.embedder, self.tokenizer)
+        self.index: Index = open_index(self.settings, self.embedder, self.tokenizer, self.documents)
+        self.retriever = Retriever(self.index, self.documents, self.embedder)
         self.facts = extract_facts(self.documents)
         self.context = AnswerContext({d.doc_id: d for d in self.documents}, FactLookup(self.facts),
                                      self.tokenizer.gazetteer, self.retriever.idf)
