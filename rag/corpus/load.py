@@ -7,10 +7,11 @@ from pathlib import Path
 
 from ..schema import Document
 from .parse import ParseError, parse_file
+from .readers import SUFFIXES
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_SUFFIXES = (".txt",)
+DOCUMENT_SUFFIXES = SUFFIXES
 
 
 class IndexUnavailable(RuntimeError):
@@ -24,7 +25,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 def load_corpus(corpus_dir: Path) -> list[Document]:
     paths = corpus_files(corpus_dir)
     if not paths:
-        raise IndexUnavailable(f"语料目录 {corpus_dir} 中没有 .txt 文件（设置 RAG_CORPUS_DIR 指向规划文本所在目录）")
+        raise IndexUnavailable(f"语料目录 {corpus_dir} 中没有文件（支持 .txt、.docx、.pdf、.html；设置 RAG_CORPUS_DIR 指向文件所在目录）")
     documents = []
     for path in paths:
         try:
