@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..schema import CURRENT, REPEALED, DocumentMeta
-from .readers import Block
+from .readers.base import HEADING_START, Block
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d+号")
 DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
@@ -19,6 +19,7 @@ _PUBLIC = re.compile(r"^[（(]此件.{0,12}[）)]$")  # （此件主动公开）
 _ISSUERS = re.compile(r"[\s\u3000]{1,}")
 _ORGANISATION = re.compile(r"(?:政府|厅|局|委员会|委|办公室|办公厅|部|院|署|会|中心|小组|组|处|科|室)$")
 _EFFECTIVE = re.compile(r"自(?P<date>\d{4}年\d{1,2}月\d{1,2}日|印发之日|发布之日)起(?:施行|实施|执行)")
+_MAX_TITLE = 60
 _HEADER_LINES = 12  # a notice header is never longer
 _SIGNATURE_LINES = 8  # ... nor its signature block
 
@@ -57,11 +58,15 @@ def split_layout(blocks: list[Block]) -> Layout:
         for i, line in enumerate(lines):
             if line and _squash(line) == title:  # the issued document starts with its own title
                 return Layout(match.group(1), lines[:i], main[i + 1:], attachments, wrapper=True)
-    end = next((i for i, line in enumerate(lines[:_HEADER_LINES]) if _RECIPIENTS.match(line.strip())), None)
+    first_heading = next((i for i, line in enumerate(lines) if HEADING_START.match(line.strip())), len(lines))
+    header_zone = lines[:min(_HEADER_LINES, first_heading)]  # a header ends where numbered parts begin
+    end = next((i for i, line in enumerate(header_zone) if _RECIPIENTS.match(line.strip())), None)
     if end is None:
-        end = next((i for i, line in enumerate(lines[:_HEADER_LINES]) if DOC_NUMBER.fullmatch(_squash(line))), None)
-    if end is None:  # no notice: the first line is the title
+        end = next((i for i, line in enumerate(header_zone) if DOC_NUMBER.fullmatch(_squash(line))), None)
+    if end is None:  # no notice: the first line is the title, unless it is a sentence of the text
         first = next(i for i, line in enumerate(lines) if line)
+        if lines[first].rstrip().endswith(("。", "；")) or len(lines[first]) > _MAX_TITLE:
+            return Layout("", [], main, attachments, wrapper=False)
         return Layout(lines[first], [], main[first + 1:], attachments, wrapper=False)
     body, signature = _split_signature(main[end + 1:])
     return Layout(_own_title(lines[:end]), lines[: end + 1], body, attachments, False, signature)
@@ -128,7 +133,7 @@ def document_meta(layout: Layout, facts: dict[str, str], doc_id: str, source: st
     status = REPEALED if ("失效" in facts.get("有效性", "") or "废止" in facts.get("有效性", "")) else CURRENT
     return DocumentMeta(
         doc_id=doc_id,
-        title=layout.title,
+        title=layout.title or doc_id,
         issuer="、".join(issuers),
         doc_number=_first(DOC_NUMBER, "\n".join(header)) or facts.get("文号", ""),
         date=date,

@@ -200,7 +200,7 @@ class _TreeBuilder:
         else:
             ref = parent.ref + label
         prefix = level.pattern.match(line).group(0)
-        heading, run_in = _heading_text(line[len(prefix):])
+        heading, run_in = _heading_text(line[len(prefix):], sentence_is_text=level.absolute)
         if run_in:
             title = line[: line.index(heading) + len(heading)]
         else:
@@ -289,12 +289,13 @@ class _TreeBuilder:
         return i
 
 
-def _heading_text(rest: str) -> tuple[str, bool]:
+def _heading_text(rest: str, sentence_is_text: bool = False) -> tuple[str, bool]:
     """The clause's own title, and whether its body follows on the same line (a run-in heading).
-    An article without a title (第一条　为规范……) has an empty heading."""
+    An article that is one sentence (第一条　为规范……，制定本办法。) has no title: the sentence is its text."""
     rest = rest.strip()
     head, sep, body = rest.partition("。")
     if sep and body.strip() and len(head) <= MAX_HEADING:
         return head, True
-    heading = rest.rstrip("。")
-    return (heading, False) if len(heading) <= MAX_HEADING or not sep else ("", False)
+    if sep and (sentence_is_text or len(head) > MAX_HEADING):
+        return "", False
+    return rest.rstrip("。"), False

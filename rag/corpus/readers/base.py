@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from ...text import strip_control
 
+# The start of a numbered part in any kind of document: 一、 （一） 1. （1） 第X章/节/条 附件N 专栏
+HEADING_START = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]|\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)]|"
+                           r"第[一二三四五六七八九十百零〇\d]+[章节条]|附件\s*\d*$|专栏)")
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")  # Word-export artefacts, removed here, never by hand-editing
 
 

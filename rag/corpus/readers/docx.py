@@ -14,10 +14,8 @@ from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
+from ...text.numerals import chinese_number
 from .base import Block, Extract, ParseError, clean_line, table
-
-CN_DIGITS = "零一二三四五六七八九"
-
 
 def read_docx_file(path: Path) -> Extract:
     try:
@@ -46,16 +44,6 @@ def _unique(cells):
             seen.add(id(cell._tc))
             kept.append(cell)
     return kept
-
-
-def chinese_number(n: int) -> str:
-    if n < 10:
-        return CN_DIGITS[n]
-    if n < 20:
-        return "十" + (CN_DIGITS[n % 10] if n % 10 else "")
-    if n < 100:
-        return CN_DIGITS[n // 10] + "十" + (CN_DIGITS[n % 10] if n % 10 else "")
-    return str(n)
 
 
 class _Numbering:

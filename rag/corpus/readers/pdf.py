@@ -15,14 +15,13 @@ import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
-from .base import Block, Extract, ParseError, Table, clean_line, table
+from .base import HEADING_START, Block, Extract, ParseError, Table, clean_line, table
 
 log = logging.getLogger(__name__)
 
 MARGIN_SHARE = 0.08  # top and bottom share of a page where running headers and footers sit
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*/\s*共?\s*\d+\s*页?)?[-—–\s]*$")
-_HEADING = re.compile(r"^(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]|\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)]|"
-                      r"第[一二三四五六七八九十百零〇\d]+[章节条]|附件\s*\d*$|专栏)")
+
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ def _continues(previous: _Line, line: _Line, left: float, right: float) -> bool:
     and does not start a numbered heading."""
     full = previous.x1 >= right - 1.5 * previous.char_width
     indented = line.x0 > left + 0.8 * line.char_width
-    return full and not indented and not _HEADING.match(line.text)
+    return full and not indented and not HEADING_START.match(line.text)
 
 
 def _flush(paragraph: list[_Line], blocks: list[Block]) -> None:
