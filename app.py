@@ -34,10 +34,10 @@ from rag.app.tabs import quiz as quiz_ui
 from rag.corpus.load import IndexUnavailable
 from rag.qa.answerers.generative import GenerativeAnswerer
 from rag.app.server import SerializedAssistant, create_app, serve
+from rag.text import escape_markdown
 
 log = logging.getLogger("rag.app")
 
-TITLE = "湖南制造强省规划问答助手"
 CSS = """
 .rag-hidden { display: none !important; }
 #clause-panel { max-height: 82vh; overflow-y: auto; }
@@ -131,6 +131,13 @@ def browse_tab(assistant) -> None:
             gr.Markdown(table.notes)
 
 
+def library_line(documents) -> str:
+    """The library under the title: its documents by title and 文号 (every one, not the first file sorted)."""
+    names = [f"《{escape_markdown(d.meta.title)}》" + (f"（{escape_markdown(d.meta.doc_number)}）" if d.meta.doc_number else "")
+             for d in documents]
+    return names[0] if len(names) == 1 else f"文档库 {len(names)} 个文件：" + "；".join(names)
+
+
 def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None) -> gr.Blocks:
     tabs = [
         ("政策问答", partial(chat_tab, feedback=feedback, answerer=answerer)),
@@ -138,9 +145,9 @@ def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
         ("企业政策匹配", measures_ui.render_tab),
         ("测验生成", quiz_ui.render_tab),
     ]
-    meta = assistant.documents[0].meta
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as ui:
-        gr.Markdown(f"## {TITLE}\n《{meta.title}》（{meta.doc_number}）")
+    title = assistant.settings.library_title
+    with gr.Blocks(title=title, analytics_enabled=False) as ui:
+        gr.Markdown(f"## {title}\n{library_line(assistant.documents)}")
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs():
@@ -176,7 +183,7 @@ def main() -> int:
     if answerer:
         log.info("chat answers are written by %s at %s and verified", settings.llm_model, settings.llm_base_url)
     app = build_app(assistant, FeedbackStore(settings.feedback_db), answerer)
-    print(f"{TITLE}：http://{settings.host}:{settings.port}/   JSON 接口：POST /api/ask", flush=True)
+    print(f"{settings.library_title}：http://{settings.host}:{settings.port}/   JSON 接口：POST /api/ask", flush=True)
     serve(app, settings)
     return 0
 

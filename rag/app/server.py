@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..config import Settings
+from ..corpus.select import DocumentFilter
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,9 @@ class SerializedAssistant:
         self._assistant = assistant
         self._lock = threading.Lock()
 
-    def ask(self, question: str):
+    def ask(self, question: str, documents=None):
         with self._lock:
-            return self._assistant.ask(question)
+            return self._assistant.ask(question, documents)
 
     def retrieve(self, text: str, notice: str = ""):
         with self._lock:
@@ -51,12 +52,22 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _document_filter(payload: dict) -> DocumentFilter:
+    """Optional fields "doc" (a selector or a list of them), "issuer" and "since" choose the documents."""
+    docs = payload.get("doc") or ()
+    docs = (docs,) if isinstance(docs, str) else tuple(str(d) for d in docs if d) if isinstance(docs, list) else ()
+    return DocumentFilter(docs, str(payload.get("issuer") or ""), str(payload.get("since") or ""))
+
+
 def create_api(assistant) -> FastAPI:
     api = FastAPI(title="湖南制造强省规划问答助手", docs_url="/api/docs", openapi_url="/api/openapi.json")
 
     @api.get("/api/health")
     def health() -> dict:
-        return {"status": "ok", "documents": [d.meta.title for d in assistant.documents]}
+        return {"status": "ok", "documents": [d.meta.title for d in assistant.documents],
+                "library": [{"doc_id": d.doc_id, "title": d.meta.title, "doc_number": d.meta.doc_number,
+                             "issuer": d.meta.issuer, "date": d.meta.date, "status": d.meta.status}
+                            for d in assistant.documents]}
 
     @api.post("/api/ask")
     async def ask(request: Request) -> JSONResponse:
@@ -70,9 +81,10 @@ def create_api(assistant) -> FastAPI:
         question = payload.get("question") if isinstance(payload, dict) else None
         if not isinstance(question, str):
             return _error(400, '缺少字符串字段 "question"，例如 {"question": "到2030年新材料产业营收目标是多少？"}')
+        wanted = _document_filter(payload)
         try:
             # Off the event loop: the assistant blocks while it answers (and while others wait for it).
-            answer = await run_in_threadpool(assistant.ask, question)
+            answer = await run_in_threadpool(assistant.ask, question, wanted)
         except Exception:
             log.exception("answering failed: %.200s", question)
             return _error(500, "系统内部出错，未能回答这个问题（错误已记录）。请稍后重试。")

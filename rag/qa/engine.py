@@ -8,6 +8,7 @@ import time
 
 from ..config import Settings
 from ..corpus.load import load_corpus
+from ..corpus.select import DocumentFilter, apply_filter, named_in, select
 from ..embedding import load_embedder
 from ..index.store import SearchIndex, build_index, load_index
 from ..index.tokenize import Tokenizer
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 EMPTY_QUESTION = "请输入问题，例如：“到2030年新材料产业营收目标是多少？”"
 NOT_CHINESE = "请用中文提问：本助手依据规划的中文原文作答。"
+NO_DOCUMENT = "文档库中没有符合筛选条件的文件（--doc / --issuer / --since）。"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -27,42 +29,54 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, rebuild: bool = False):
         self.settings = settings or Settings.from_env()
         started = time.perf_counter()
-        self.documents: list[Document] = load_corpus(self.settings.corpus_dir)
+        self.documents: list[Document] = load_corpus(self.settings.corpus_dir, self.settings.include_unstructured)
         self.tokenizer = Tokenizer(self.documents)
         self.embedder = load_embedder(self.settings)
         loader = build_index if rebuild else load_index
         self.index: SearchIndex = loader(self.settings, self.embedder, self.tokenizer, self.documents)
         self.retriever = Retriever(self.index, self.embedder, self.tokenizer)
-        self.composer = AnswerComposer(self.retriever.idf, self._children)
+        self.composer = AnswerComposer(self.retriever.idf, self._children, self.index.documents)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
 
     def _children(self, clause: Clause) -> list[Clause]:
         return self.index.documents[clause.doc_id].children(clause.ref)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, documents: DocumentFilter | None = None) -> Answer:
+        """Answer from the documents the filter keeps; of those, from the ones the question names, if any."""
         text, notice = clean_question(question, self.settings.max_question_chars)
         if not text:
             return Answer(question or "", EMPTY_QUESTION, True, [], notice=notice)
+        pool = apply_filter(self.documents, documents) if documents else self.documents
+        if not pool:
+            return Answer(text, NO_DOCUMENT, True, [], notice=notice)
+        docs = self.scope(text, pool)
         if not _CJK.search(text):
-            return self.composer.refuse(*self.retrieve(text, notice), NOT_CHINESE)
+            return self.composer.refuse(*self.retrieve(text, notice, docs), NOT_CHINESE)
         parts = split_question(text, self.tokenizer)
         if len(parts) == 1:
-            answer = self.composer.compose(*self.retrieve(text, notice))
+            answer = self.composer.compose(*self.retrieve(text, notice, docs))
         else:
-            answer = combine(text, parts, [self.composer.compose(*self.retrieve(part)) for part in parts], notice)
+            answers = [self.composer.compose(*self.retrieve(part, docs=docs)) for part in parts]
+            answer = combine(text, parts, answers, notice)
         if notice:
             answer.text = f"{notice}\n{answer.text}"
         return answer
 
-    def retrieve(self, text: str, notice: str = "") -> tuple[Query, list[Hit]]:
-        """A cleaned question analysed, and the clauses found for it, best first."""
-        query = analyze(text, self.tokenizer, notice)
-        return query, self.retriever.retrieve(query, k=max(self.settings.top_k, 8))
+    def scope(self, text: str, pool: list[Document]) -> frozenset[str] | None:
+        """The documents to search: those of the pool the question names, else the whole pool (None: all)."""
+        chosen = (named_in(pool, text) if len(self.documents) > 1 else []) or pool
+        return None if len(chosen) == len(self.documents) else frozenset(d.doc_id for d in chosen)
 
-    def show(self, ref: str, doc_id: str | None = None) -> Clause | None:
-        for document in self.documents:
-            if doc_id in (None, document.doc_id):
-                clause = document.clause(ref.strip())
-                if clause:
-                    return clause
+    def retrieve(self, text: str, notice: str = "", docs: frozenset[str] | None = None) -> tuple[Query, list[Hit]]:
+        """A cleaned question analysed, and the clauses found for it (in `docs` only, when given), best first."""
+        query = analyze(text, self.tokenizer, notice)
+        return query, self.retriever.retrieve(query, k=max(self.settings.top_k, 8), docs=docs)
+
+    def show(self, ref: str, selector: str | None = None) -> Clause | None:
+        """A clause by its reference, in the document the selector names (id, 文号 or title), else the first."""
+        documents = select(self.documents, selector) if selector else self.documents
+        for document in documents:
+            clause = document.clause(ref.strip())
+            if clause:
+                return clause
         return None

@@ -7,10 +7,10 @@ its cells). When no clause covers what the question asks, the answer says so and
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ...schema import Answer, Citation, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
+from ...schema import Answer, Citation, Clause, ClauseKind, Concept, Document, Hit, Query, Route, Statement
 from ...text import clause_sentences, normalize
 
 MIN_COVERAGE = 0.4  # share of the question's concepts the cited clauses (with their titles) must cover
@@ -111,7 +111,7 @@ def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> li
 
 
 def _line(statement: Statement) -> str:
-    return f"{statement.text}【{statement.ref}】"
+    return f"{statement.text}【{statement.label}】"
 
 
 def _is_item(clause: Clause) -> bool:
@@ -127,9 +127,22 @@ def _statement_text(clause: Clause, sentence: str) -> str:
 
 
 class AnswerComposer:
-    def __init__(self, idf: Callable[[str], float], children: Callable[[Clause], list[Clause]]):
+    def __init__(self, idf: Callable[[str], float], children: Callable[[Clause], list[Clause]],
+                 documents: Mapping[str, Document]):
         self.idf = idf
         self.children = children
+        self.documents = documents
+
+    def label(self, clause: Clause) -> str:
+        """The document's 文号 (or title) to write before a reference when the library holds several."""
+        return self.documents[clause.doc_id].meta.label if len(self.documents) > 1 else ""
+
+    def citation(self, clause: Clause, score: float) -> Citation:
+        meta = self.documents[clause.doc_id].meta
+        return Citation(clause.doc_id, clause.ref, clause.title, clause.text, score, meta.title, meta.doc_number)
+
+    def statement(self, text: str, clause: Clause) -> Statement:
+        return Statement(text, clause.ref, self.label(clause))
 
     def compose(self, query: Query, hits: list[Hit]) -> Answer:
         if not query.concepts:
@@ -169,7 +182,7 @@ class AnswerComposer:
             subject = _quoted(missing or [c.word for c in key])
             reason = f"规划中未找到关于{subject}的具体数值" if query.wants_number else f"规划中未找到关于{subject}的内容"
             return self.refuse(query, hits, reason + "。")
-        statements = [Statement(_statement_text(m.clause, s.text), m.clause.ref)
+        statements = [self.statement(_statement_text(m.clause, s.text), m.clause)
                       for m in chosen for s in self._best_sentences(query, m, whole=bool(lead))]
         return self._answer(query, statements, [m.clause for m in chosen], hits, lead)
 
@@ -232,20 +245,18 @@ class AnswerComposer:
             heading = normalize(hit.clause.heading).lower()
             if items and any(_matches(c, heading) for c in key if not c.generic):
                 listing = "；".join(c.title_path[-1] for c in items)
-                statement = Statement(f"{hit.clause.title_path[-1]}包括：{listing}。", hit.clause.ref)
+                statement = self.statement(f"{hit.clause.title_path[-1]}包括：{listing}。", hit.clause)
                 return self._answer(query, [statement], [hit.clause], hits)
         return None
 
     def _quote(self, query: Query, hits: list[Hit]) -> Answer:
-        statements = [Statement(h.clause.text.replace("\n", " "), h.clause.ref) for h in hits]
+        statements = [self.statement(h.clause.text.replace("\n", " "), h.clause) for h in hits]
         return self._answer(query, statements, [h.clause for h in hits], hits)
 
     def _answer(self, query: Query, statements: list[Statement], clauses: list[Clause], hits: list[Hit],
                 lead: str = "") -> Answer:
-        scores = {h.clause.ref: h.score for h in hits}
-        citations = []
-        for clause in dict.fromkeys(clauses):
-            citations.append(Citation(clause.doc_id, clause.ref, clause.title, clause.text, scores.get(clause.ref, 0.0)))
+        scores = {(h.clause.doc_id, h.clause.ref): h.score for h in hits}
+        citations = [self.citation(c, scores.get((c.doc_id, c.ref), 0.0)) for c in dict.fromkeys(clauses)]
         lines = [_line(s) for s in statements]
         cited_text = normalize("".join(c.text for c in clauses))
         absent = [q for q in query.quantities if q not in cited_text]
@@ -259,8 +270,9 @@ class AnswerComposer:
         nearest = [h.clause for h in hits[:3]]
         text = reason
         if nearest:
-            text += "最接近的条款：" + "；".join(f"{c.ref} {c.title_path[-1]}" for c in nearest) + "。"
-        citations = [Citation(c.doc_id, c.ref, c.title, c.text, h.score) for c, h in zip(nearest, hits)]
+            text += "最接近的条款：" + "；".join(
+                f"{self.label(c)} {c.ref} {c.title_path[-1]}".lstrip() for c in nearest) + "。"
+        citations = [self.citation(c, h.score) for c, h in zip(nearest, hits)]
         return Answer(query.text, text, True, citations, [], query.notice)
 
 
@@ -273,7 +285,7 @@ def combine(question: str, parts: list[str], answers: list[Answer], notice: str 
         lines.append(f"关于“{part}”：")
         new = [s for s in answer.statements if s not in statements]
         if answer.statements and not new:
-            lines.append("见上文" + "".join(dict.fromkeys(f"【{s.ref}】" for s in answer.statements)) + "。")
+            lines.append("见上文" + "".join(dict.fromkeys(f"【{s.label}】" for s in answer.statements)) + "。")
         elif answer.statements:  # the part's lines without those already given for an earlier part
             given = {_line(s) for s in answer.statements if s not in new}
             lines.extend(line for line in answer.text.split("\n") if line not in given)
@@ -281,6 +293,6 @@ def combine(question: str, parts: list[str], answers: list[Answer], notice: str 
             lines.append(answer.text)
         if refused or not answer.refused:  # an answered part's evidence, not another part's nearest clauses
             for citation in answer.citations:
-                citations.setdefault(citation.ref, citation)
+                citations.setdefault((citation.doc_id, citation.ref), citation)
             statements.extend(new)
     return Answer(question, "\n".join(lines), refused, list(citations.values()), statements, notice)
