@@ -82,9 +82,11 @@ def named_in(documents: list[Document], question: str) -> list[Document]:
 
 
 def _says(text: str, kind: str) -> bool:
+    """Whether the text names a document of this kind; an everyday word (办法) only when it reads as a name:
+    《办法》, 本办法, 规划和办法, 办法第九条, 办法里."""
     if kind in _AMBIGUOUS:
-        return f"《{kind}》" in text or bool(re.search(rf"[\u4e00-\u9fff]{{2}}{kind}", text))
-    return kind in text
+        return bool(re.search(rf"《{kind}》|(?:^|[本该和与及、]){kind}|{kind}(?:第|里|中|规定|说|对)", text))
+    return kind in text or (kind[-2:] != kind and kind[-2:] in _AMBIGUOUS and _says(text, kind[-2:]))
 
 
 def _shared_bigrams(title: str, text: str) -> int:

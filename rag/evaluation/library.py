@@ -62,7 +62,7 @@ def evaluate_library(settings: Settings, folder: Path = LIBRARY_DIR) -> dict:
             cited = [c.text for c in answer.citations] if not answer.refused else []
             retrieved = [h.clause.text for h in assistant.retrieve(q.question)[1][:5]]
             outcome = judge(q, answer.text, answer.refused, cited, retrieved, latency)
-            if not answer.refused and answer.citations:
+            if not q.should_refuse and not answer.refused and answer.citations:
                 named = [sources[c.doc_id] for c in answer.citations]
                 right = all(source in item.documents for source in named)
                 documents_right.append(right)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ...schema import Answer, Citation, Clause, ClauseKind, Concept, Document, Hit, Query, Route, Statement
-from ...text import clause_sentences, normalize
+from ...text import clause_sentences, fold, normalize, parse_quantities
 
 MIN_COVERAGE = 0.4  # share of the question's concepts the cited clauses (with their titles) must cover
 MIN_CLAUSE_COVERAGE = 0.2  # ... and each cited clause at least this much
@@ -23,6 +23,8 @@ TIE_RATIO = 0.97  # ... or when it scores as well as the best (two industries wi
 MAX_CLAUSES = 4
 SENTENCES_PER_CLAUSE = 2
 CANDIDATE_CLAUSES = 6
+SAME_THING_COVERAGE = 0.6  # another document's clause covering this share of the best one's speaks of the same thing
+DIFFERING_LEAD = "各文件的规定不同，按成文日期从新到旧列出："
 _YEAR = re.compile(r"\d{4}年")
 _RATIO_BASE = re.compile(r"占[^，。；、]{1,24}?(?:比重|比例)")  # "A占B比重": the number is about A, not B
 
@@ -110,6 +112,16 @@ def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> li
     return chosen
 
 
+def _amounts(text: str) -> set[tuple[str, str]]:
+    """The amounts a sentence states, as (unit, value): 60家 and 70家 are values of one measure, 80万元 another."""
+    return {(q.unit, fold(q.text)) for q in parse_quantities(text) if q.is_amount}
+
+
+def _top_sentence(match: _ClauseMatch) -> _Sentence | None:
+    """The clause's sentence that best states a number for the question."""
+    return max((s for s in match.sentences if s.states_number), key=lambda s: s.coverage, default=None)
+
+
 def _line(statement: Statement) -> str:
     return f"{statement.text}【{statement.label}】"
 
@@ -182,9 +194,37 @@ class AnswerComposer:
             subject = _quoted(missing or [c.word for c in key])
             reason = f"规划中未找到关于{subject}的具体数值" if query.wants_number else f"规划中未找到关于{subject}的内容"
             return self.refuse(query, hits, reason + "。")
+        differing = []
+        if len(self.documents) > 1 and not lead:
+            differing = self._differing(query, self._matches(query, hits, known, weights), chosen)
+        if differing:  # documents state different values for the same thing: all of them, newest first
+            chosen = sorted(chosen + differing, key=lambda m: self.documents[m.clause.doc_id].meta.sort_date,
+                            reverse=True)
+            lead = DIFFERING_LEAD
         statements = [self.statement(_statement_text(m.clause, s.text), m.clause)
-                      for m in chosen for s in self._best_sentences(query, m, whole=bool(lead))]
+                      for m in chosen for s in self._best_sentences(query, m, whole=lead != DIFFERING_LEAD and bool(lead))]
         return self._answer(query, statements, [m.clause for m in chosen], hits, lead)
+
+    def _differing(self, query: Query, matches: list[_ClauseMatch], chosen: list[_ClauseMatch]) -> list[_ClauseMatch]:
+        """The best clause of each other document that speaks of the same thing as well as the answer does and
+        states a value the answer does not give."""
+        given = {m.clause.doc_id for m in chosen}
+        top = _top_sentence(chosen[0])
+        if top is None:
+            return []
+        stated = _amounts(top.text)
+        units = {unit for unit, _ in stated}
+        found = []
+        for match in matches:
+            if match.clause.doc_id in given or match.coverage < SAME_THING_COVERAGE * chosen[0].coverage:
+                continue
+            other = _top_sentence(match)
+            if other is None or not other.covered >= top.covered:  # it must speak of all the answer speaks of
+                continue
+            if any(unit in units for unit, _ in _amounts(other.text) - stated):  # the same measure, another value
+                found.append(match)
+                given.add(match.clause.doc_id)
+        return found
 
     # -- pieces ------------------------------------------------------------------------------
     @staticmethod
