@@ -32,6 +32,7 @@ from rag.app.feedback import FeedbackStore
 from rag.app.tabs import measures as measures_ui
 from rag.app.tabs import quiz as quiz_ui
 from rag.corpus.load import IndexUnavailable
+from rag.corpus.select import DocumentFilter
 from rag.qa.answerers.generative import GenerativeAnswerer
 from rag.app.server import SerializedAssistant, create_app, serve
 from rag.text import escape_markdown
@@ -74,6 +75,7 @@ def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
         feedback_options=("Like", "Dislike"),
         placeholder="回答均摘自规划原文，并注明条款编号；点击编号可在右侧查看条款全文。",
     )
+    picker = document_picker(assistant.documents)
     with gr.Row():
         question = gr.Textbox(
             show_label=False, placeholder="请输入关于规划的问题，回车发送", max_lines=6, scale=5, elem_id="question"
@@ -90,13 +92,15 @@ def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
         export = gr.Button("导出全部反馈（CSV）", elem_id="feedback-export")
         exported = gr.File(label="导出文件", visible=False, elem_id="feedback-file")
 
-    def ask(message, history, state):
-        for history, state in respond(assistant, message, history, state, answerer):
+    def ask(message, history, state, picked=""):
+        documents = DocumentFilter(docs=(picked,)) if picked else None
+        for history, state in respond(assistant, message, history, state, answerer, documents):
             yield "", history, state
 
     # The assistant answers one question at a time (SerializedAssistant); a model writing an answer does not
     # hold it, so other questions go on meanwhile.
-    answering = dict(fn=ask, inputs=[question, chatbot, turns], outputs=[question, chatbot, turns])
+    answering = dict(fn=ask, inputs=[question, chatbot, turns] + ([picker] if picker else []),
+                     outputs=[question, chatbot, turns])
     question.submit(**answering)
     send.click(**answering)
 
@@ -129,6 +133,14 @@ def browse_tab(assistant) -> None:
             gr.Dataframe(value=table.rows, headers=table.headers, interactive=False, wrap=True, max_height=2000,
                          column_widths=["10%", "7%", "33%", "7%", "13%", "14%", "16%"], elem_classes="indicators")
             gr.Markdown(table.notes)
+
+
+def document_picker(documents) -> gr.Dropdown | None:
+    """With several documents: answer from all of them, or from the one picked."""
+    if len(documents) < 2:
+        return None
+    choices = [("全部文件", "")] + [(f"{d.meta.doc_number or d.doc_id}《{d.meta.title}》", d.doc_id) for d in documents]
+    return gr.Dropdown(choices, value="", label="文件范围", elem_id="document-picker")
 
 
 def library_line(documents) -> str:
