@@ -36,7 +36,7 @@ class SerializedAssistant:
 
     def ask(self, question: str, documents=None):
         with self._lock:
-            return self._assistant.ask(question, documents)
+            return self._assistant.ask(question, documents) if documents else self._assistant.ask(question)
 
     def retrieve(self, text: str, notice: str = ""):
         with self._lock:
