@@ -81,6 +81,18 @@ def named_in(documents: list[Document], question: str) -> list[Document]:
     return named
 
 
+def without_names(question: str, documents: list[Document]) -> str:
+    """The question without the 文号 and full titles it names the documents by: they chose the documents and say
+    nothing about what is asked (kept when nothing else would be left)."""
+    rest = question
+    for document in documents:
+        for name in (document.meta.doc_number, document.meta.title):
+            if name:
+                rest = rest.replace(f"《{name}》", "").replace(name, "")
+    rest = re.sub(r"^[，,、：:\s]+", "", rest)
+    return rest if len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 else question
+
+
 def _says(text: str, kind: str) -> bool:
     """Whether the text names a document of this kind; an everyday word (办法) only when it reads as a name:
     《办法》, 本办法, 规划和办法, 办法第九条, 办法里."""

@@ -8,7 +8,7 @@ import time
 
 from ..config import Settings
 from ..corpus.load import load_corpus
-from ..corpus.select import DocumentFilter, apply_filter, named_in, select
+from ..corpus.select import DocumentFilter, apply_filter, named_in, select, without_names
 from ..embedding import load_embedder
 from ..index.store import SearchIndex, build_index, load_index
 from ..index.tokenize import Tokenizer
@@ -51,6 +51,8 @@ class Assistant:
         if not pool:
             return Answer(text, NO_DOCUMENT, True, [], notice=notice)
         docs = self.scope(text, pool)
+        if docs is not None:
+            text = without_names(text, [d for d in pool if d.doc_id in docs])
         if not _CJK.search(text):
             return self.composer.refuse(*self.retrieve(text, notice, docs), NOT_CHINESE)
         parts = split_question(text, self.tokenizer)
