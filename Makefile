@@ -4,14 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test eval browser clean
+.PHONY: install index run test eval browser bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch first, pinned: pip takes the local CPU wheel; an unpinned torch pulls a multi-GB CUDA build
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev]"
+	# the milvus extra (pymilvus + milvus-lite) so the store contract tests run against both stores
+	$(PY) -m pip install -q -e ".[dev,milvus]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,6 +31,10 @@ browser: install
 
 eval: install
 	$(PY) -m rag eval
+
+# generated libraries at 1×, 10×, 100× with each store → bench/report.md (long: the 100× build embeds 8,900 nodes)
+bench: install
+	$(PY) -m bench.run --scales 1,10,100 --stores embedded,milvus
 
 clean:
 	rm -rf data evals/out

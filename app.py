@@ -159,7 +159,8 @@ def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
     ]
     title = assistant.settings.library_title
     with gr.Blocks(title=title, analytics_enabled=False) as ui:
-        gr.Markdown(f"## {title}\n{library_line(assistant.documents)}")
+        stale = f"\n\n> ⚠️ {assistant.index.notice}" if assistant.index.notice else ""  # index older than corpus
+        gr.Markdown(f"## {title}\n{library_line(assistant.documents)}{stale}")
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs():

@@ -14,16 +14,26 @@ from .corpus.load import IndexUnavailable
 log = logging.getLogger("rag")
 
 
-def _assistant(settings: Settings, rebuild: bool = False):
+def _assistant(settings: Settings):
     from .qa.engine import Assistant
 
-    return Assistant(settings, rebuild=rebuild)
+    assistant = Assistant(settings)
+    if assistant.index.notice:
+        print(f"提示：{assistant.index.notice}", file=sys.stderr)
+    return assistant
 
 
 def cmd_build(args, settings: Settings) -> int:
-    assistant = _assistant(settings, rebuild=True)
-    manifest = assistant.index.manifest
-    print(f"索引已建立：{manifest['nodes']} 个节点，用时 {manifest['build_seconds']} 秒 → {settings.index_dir}")
+    from .corpus.load import load_corpus
+    from .embedding import load_embedder
+    from .index.store import update_index
+    from .index.tokenize import Tokenizer
+
+    documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
+    report = update_index(settings, load_embedder(settings), Tokenizer(documents), documents, full=args.full)
+    status = report.status
+    print(f"索引已{'重建' if report.full else '更新'}：{status.describe()}，未变 {len(status.unchanged)} 个；"
+          f"嵌入 {report.embedded} 个节点，共 {report.nodes} 个节点，用时 {report.seconds} 秒 → {settings.index_dir}")
     return 0
 
 
@@ -153,7 +163,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="湖南制造强省规划问答助手")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="parse the corpus and (re)build the index").set_defaults(run=cmd_build)
+    build = sub.add_parser("build", help="index new and changed documents, drop removed ones")
+    build.add_argument("--full", action="store_true", help="re-embed every document")
+    build.set_defaults(run=cmd_build)
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
@@ -164,13 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--doc", default=None, help="the document (id, 文号, title or file name) when the library "
                       "holds several")
     show.set_defaults(run=cmd_show)
-    add = sub.add_parser("add", help="add policy files (.txt .docx .pdf .html) to the library and update the index")
+    add = sub.add_parser("add", help="add policy files (.txt .docx .pdf .html) to the library; index them only")
     add.add_argument("files", nargs="+")
     add.add_argument("--unstructured", action="store_true", help="include a file without clause numbering")
-    add.set_defaults(run=cmd_add)
+    add.set_defaults(run=cmd_add, full=False)
     remove = sub.add_parser("remove", help="remove a document (id, 文号, title or file name) from the library")
     remove.add_argument("doc")
-    remove.set_defaults(run=cmd_remove)
+    remove.set_defaults(run=cmd_remove, full=False)
     sub.add_parser("list", help="the documents of the library and the files left out").set_defaults(run=cmd_list)
     status = sub.add_parser("status", help="set a document's status: 现行有效 or 已废止")
     status.add_argument("doc")

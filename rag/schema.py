@@ -65,6 +65,12 @@ class DocumentMeta:
         match = re.search(r"(\d{4})\D(\d{1,2})\D(\d{1,2})", self.date or self.published)
         return f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}" if match else ""
 
+    @property
+    def year(self) -> int:
+        """Year of issue from the date as written (0 when it names none)."""
+        found = re.search(r"(\d{4})\s*年", self.date)
+        return int(found.group(1)) if found else 0
+
 
 @dataclass(frozen=True)
 class Clause:

@@ -15,7 +15,7 @@ import pytest
 from rag.config import PROJECT_ROOT
 from rag.corpus.load import IndexUnavailable
 from rag.index.nodes import chunk_text
-from rag.index.store import load_index
+from rag.index.store import open_index
 from rag.qa.query import analyze, split_question
 
 
@@ -97,9 +97,9 @@ def test_long_clause_is_split_at_sentence_ends_keeping_its_text(document):
 def test_corrupt_index_is_rebuilt(assistant, tmp_path):
     settings = replace(assistant.settings, data_dir=tmp_path)
     shutil.copytree(assistant.settings.index_dir, settings.index_dir)
-    (settings.index_dir / "dense.faiss").write_bytes(b"not a faiss index")
-    index = load_index(settings, assistant.embedder, assistant.tokenizer, assistant.documents)
-    assert index.dense.ntotal == len(index.nodes) == assistant.index.dense.ntotal
+    (settings.index_dir / "vectors.npy").write_bytes(b"not a vector file")
+    index = open_index(settings, assistant.embedder, assistant.tokenizer, assistant.documents)
+    assert index.store.count() == assistant.index.store.count() and not index.notice
 
 
 def test_unwritable_index_dir_is_reported_with_the_fix(assistant, tmp_path):
@@ -107,7 +107,7 @@ def test_unwritable_index_dir_is_reported_with_the_fix(assistant, tmp_path):
     blocker.write_text("x")
     settings = replace(assistant.settings, data_dir=blocker)
     with pytest.raises(IndexUnavailable, match="python -m rag build"):
-        load_index(settings, assistant.embedder, assistant.tokenizer, assistant.documents)
+        open_index(settings, assistant.embedder, assistant.tokenizer, assistant.documents)
 
 
 def test_cli_ask_json_and_show(assistant):

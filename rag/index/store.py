@@ -1,140 +1,334 @@
-"""The search index: llama-index nodes carrying clause metadata, dense vectors in FAISS, BM25 over jieba tokens.
+"""The persisted index: a node store (embedded or Milvus) plus a manifest and corpus statistics in
+``$RAG_DATA_DIR/index``.
 
-Persisted under ``$RAG_DATA_DIR/index`` with a manifest; rebuilt when the corpus, the parser, the
-tokenizer dictionaries or the embedding model change, and when the files on disk are unreadable.
+Builds are incremental: the manifest keeps a fingerprint of every document, and ``update_index`` embeds only
+new or changed documents and deletes removed ones. Readers (``open_index``) never build when an index exists:
+a stale index is used as it is, with a notice that says what changed and which command updates it. The
+manifest records the size and hash of every file; a reader checks them and the node references, and a
+damaged or missing index is rebuilt (or reported, when the data folder cannot be written).
+
+Installing is a folder swap under an exclusive lock; readers hold a shared lock while reading, so they see
+either the old index or the new one, never half of each. Staging folders of a killed build are removed by
+the next build.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import bm25s
-import faiss
-import numpy as np
-from llama_index.core.schema import TextNode
-
 from ..config import Settings
-from ..corpus.load import corpus_files
+from ..corpus.load import IndexUnavailable
 from ..corpus.parse import PARSER_VERSION
 from ..corpus.vocab import data_fingerprint
 from ..embedding import Embedder, model_id
-from ..corpus.load import IndexUnavailable
-from ..schema import Clause, Document
-from .nodes import MAX_CHUNK_CHARS, embed_text, make_nodes, node_tokens
+from ..schema import Document
+from .embedded import EmbeddedStore
+from .nodes import MAX_CHUNK_CHARS, embed_text, make_nodes
+from .stats import CorpusStats, DocumentStats
+from .store_api import IndexDamaged, NodeStore, StoredNode
 from .tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
 
-_FILES = ("manifest.json", "nodes.json", "dense.faiss", "bm25")
+FORMAT = 2
+MANIFEST = "manifest.json"
+STATS_FILE = "stats.json"
+DOC_STATS_FILE = "document_stats.json"
+_STAGING_PREFIXES = (".index-", ".retired-")
 
 
-def fingerprint(settings: Settings, corpus_dir: Path) -> str:
-    digest = hashlib.sha256()
-    for path in corpus_files(corpus_dir):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    for part in (PARSER_VERSION, data_fingerprint(), model_id(settings), str(MAX_CHUNK_CHARS)):
-        digest.update(part.encode())
-    return digest.hexdigest()[:20]
+@dataclass(frozen=True)
+class IndexStatus:
+    """How the indexed documents compare with the corpus (document ids)."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def describe(self) -> str:
+        return f"新增 {len(self.added)}、修改 {len(self.changed)}、删除 {len(self.removed)} 个文件"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    status: IndexStatus
+    nodes: int  # in the index after the build
+    embedded: int  # nodes embedded by this build
+    seconds: float
+    full: bool
 
 
 @dataclass
-class SearchIndex:
-    documents: dict[str, Document]
-    nodes: list[TextNode]
-    dense: faiss.Index
-    bm25: bm25s.BM25
+class Index:
+    """A loaded index: the store to search, corpus statistics, and a notice when it is out of date."""
+
+    store: NodeStore
+    stats: CorpusStats
     manifest: dict
-
-    def clause(self, doc_id: str, ref: str) -> Clause | None:
-        document = self.documents.get(doc_id)
-        return document.clause(ref) if document else None
+    notice: str = ""
 
 
-def build_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document]) -> SearchIndex:
+def document_fingerprint(document: Document) -> str:
+    digest = hashlib.sha256(repr(document.meta).encode())
+    digest.update(repr(document.clauses).encode())
+    digest.update(repr(document.indicators).encode())
+    return digest.hexdigest()[:20]
+
+
+def settings_fingerprint(settings: Settings) -> dict:
+    """What every node depends on besides its document; any change means a full rebuild."""
+    return {"format": FORMAT, "parser": PARSER_VERSION, "dictionaries": data_fingerprint(),
+            "model": model_id(settings), "chunk": MAX_CHUNK_CHARS, "store": settings.store}
+
+
+def compare(manifest: dict | None, documents: list[Document]) -> IndexStatus:
+    indexed = {doc_id: entry["fingerprint"] for doc_id, entry in (manifest or {}).get("documents", {}).items()}
+    current = {d.doc_id: document_fingerprint(d) for d in documents}
+    return IndexStatus(
+        added=tuple(sorted(set(current) - set(indexed))),
+        changed=tuple(sorted(i for i in current if i in indexed and current[i] != indexed[i])),
+        removed=tuple(sorted(set(indexed) - set(current))),
+        unchanged=tuple(sorted(i for i in current if indexed.get(i) == current[i])),
+    )
+
+
+def index_status(settings: Settings, documents: list[Document]) -> IndexStatus:
+    """How the last installed index compares with ``documents`` (all "added" when there is none)."""
+    try:
+        manifest = json.loads((settings.index_dir / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    return compare(manifest, documents)
+
+
+# ---------------------------------------------------------------------------------------------- building
+def update_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document],
+                 full: bool = False) -> BuildReport:
+    """Bring the persisted index in line with ``documents``: embed new and changed documents, delete removed
+    ones, install the result. ``full`` (or a changed model, parser, dictionary or format) re-embeds all."""
     started = time.perf_counter()
-    nodes = make_nodes(documents)
-    vectors = embedder.passages([embed_text(n) for n in nodes])
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    dense.add(vectors)
-    bm25 = bm25s.BM25()
-    bm25.index([node_tokens(tokenizer, n) for n in nodes], show_progress=False)
-    manifest = {
-        "fingerprint": fingerprint(settings, settings.corpus_dir),
-        "model": embedder.model_id,
-        "parser_version": PARSER_VERSION,
-        "documents": [d.doc_id for d in documents],
-        "nodes": len(nodes),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "build_seconds": round(time.perf_counter() - started, 2),
-    }
-    _persist(settings.index_dir, nodes, dense, bm25, manifest)
-    log.info("built index: %d nodes in %.1fs", len(nodes), manifest["build_seconds"])
-    return SearchIndex({d.doc_id: d for d in documents}, nodes, dense, bm25, manifest)
-
-
-def _persist(index_dir: Path, nodes, dense, bm25, manifest) -> None:
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".index-", dir=index_dir.parent))
-    (staging / "nodes.json").write_text(json.dumps([n.to_dict() for n in nodes], ensure_ascii=False), "utf-8")
-    faiss.write_index(dense, str(staging / "dense.faiss"))
-    bm25.save(str(staging / "bm25"), show_progress=False)
-    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
-    retired = index_dir.with_name(f".retired-{staging.name}")
+    data_dir = settings.data_dir
     try:
-        if index_dir.exists():
-            index_dir.rename(retired)
-        staging.rename(index_dir)
-    except OSError as error:  # another process installed its build at the same moment: keep that one
-        log.warning("could not install the new index (%s); using it in memory only", error)
-        shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def _read(index_dir: Path, documents: list[Document]) -> SearchIndex:
-    manifest = json.loads((index_dir / "manifest.json").read_text("utf-8"))
-    nodes = [TextNode.from_dict(d) for d in json.loads((index_dir / "nodes.json").read_text("utf-8"))]
-    dense = faiss.read_index(str(index_dir / "dense.faiss"))
-    bm25 = bm25s.BM25.load(str(index_dir / "bm25"), show_progress=False)
-    if dense.ntotal != len(nodes) or manifest.get("nodes") != len(nodes):
-        raise ValueError(f"index files disagree: {dense.ntotal} vectors, {len(nodes)} nodes")
-    return SearchIndex({d.doc_id: d for d in documents}, nodes, dense, bm25, manifest)
-
-
-def load_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document]) -> SearchIndex:
-    """Load the persisted index, rebuilding it when it is stale, missing or corrupt."""
-    index_dir = settings.index_dir
-    expected = fingerprint(settings, settings.corpus_dir)
-    if all((index_dir / name).exists() for name in _FILES):
-        try:
-            index = _read(index_dir, documents)
-            if index.manifest.get("fingerprint") == expected:
-                return index
-            log.warning("index is stale (corpus, parser, dictionaries or model changed): rebuilding")
-        except Exception as error:  # any unreadable file means the same thing: rebuild
-            log.warning("index at %s is unreadable (%s): rebuilding", index_dir, error)
-    else:
-        log.info("no index at %s: building", index_dir)
-    try:
-        return build_index(settings, embedder, tokenizer, documents)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with _locked(data_dir / "index.build.lock", exclusive=True):
+            _remove_staging(data_dir)
+            return _update(settings, embedder, tokenizer, documents, full, started)
     except OSError as error:
-        raise IndexUnavailable(f"无法写入索引目录 {index_dir}（{error}）；请检查 RAG_DATA_DIR 后运行 python -m rag build") from error
+        raise IndexUnavailable(f"无法写入索引目录 {settings.index_dir}（{error}）；请检查 RAG_DATA_DIR 后运行 python -m rag build") from error
 
 
-def dense_scores(index: SearchIndex, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-    scores, ids = index.dense.search(query_vector.reshape(1, -1), min(k, index.dense.ntotal))
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+def build_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document]) -> BuildReport:
+    return update_index(settings, embedder, tokenizer, documents, full=True)
 
 
-def bm25_scores(index: SearchIndex, terms: list[str]) -> np.ndarray:
-    known = [t for t in terms if t in index.bm25.vocab_dict]
-    if not known:
-        return np.zeros(len(index.nodes), dtype=np.float32)
-    return index.bm25.get_scores(known)
+def _update(settings, embedder, tokenizer, documents, full, started) -> BuildReport:
+    previous = None
+    if not full:
+        try:
+            previous = _read(settings)
+        except FileNotFoundError:
+            log.info("no index yet: building all documents")
+        except IndexDamaged as error:
+            log.warning("previous index not reusable (%s): building all documents", error)
+        if previous and previous[0].get("settings") != settings_fingerprint(settings):
+            log.warning("model, parser, dictionaries or store changed since the last build: building all documents")
+            previous = None
+    manifest, store, _ = previous or ({}, open_store(settings, embedder.dimension, fresh=True), None)
+    status = compare(manifest, documents)
+    by_id = {d.doc_id: d for d in documents}
+    doc_stats = _read_doc_stats(settings.index_dir) if previous else {}
+    for doc_id in status.removed + status.changed:
+        store.delete(doc_id)
+        doc_stats.pop(doc_id, None)
+    todo = [by_id[i] for i in status.added + status.changed]
+    nodes: list[StoredNode] = [node for document in todo for node in make_nodes(document, tokenizer)]
+    if nodes:
+        store.upsert(nodes, embedder.passages([embed_text(n) for n in nodes]))
+    for document in todo:
+        doc_stats[document.doc_id] = DocumentStats.of(document, tokenizer)
+    entries = {doc_id: manifest["documents"][doc_id] for doc_id in status.unchanged}
+    for document in todo:
+        own = [n for n in nodes if n.doc_id == document.doc_id]
+        entries[document.doc_id] = {"fingerprint": document_fingerprint(document), "title": document.meta.title,
+                                    "source": document.meta.source, "nodes": len(own),
+                                    "refs": sorted({n.ref for n in own})}
+    _install_build(settings, store, doc_stats, entries, round(time.perf_counter() - started, 2))
+    report = BuildReport(status, store.count(), len(nodes), round(time.perf_counter() - started, 2), previous is None)
+    log.info("index updated (%s): %d nodes embedded, %d in all, %.1fs", status.describe(), len(nodes),
+             report.nodes, report.seconds)
+    return report
+
+
+def _install_build(settings: Settings, store: NodeStore, doc_stats: dict[str, DocumentStats], entries: dict,
+                   seconds: float) -> None:
+    data_dir = settings.data_dir
+    staging = Path(tempfile.mkdtemp(prefix=".index-", dir=data_dir))
+    staging.chmod(0o755)
+    try:
+        files = store.persist(staging)
+        stats = CorpusStats.merge(doc_stats[doc_id] for doc_id in entries)
+        _write_json(staging / STATS_FILE, stats.to_dict())
+        _write_json(staging / DOC_STATS_FILE, {doc_id: doc_stats[doc_id].to_dict() for doc_id in entries})
+        files += [STATS_FILE, DOC_STATS_FILE]
+        manifest = {
+            "settings": settings_fingerprint(settings),
+            "model": model_id(settings),
+            "documents": entries,
+            "nodes": store.count(),
+            "files": {name: _file_record(staging / name) for name in files},
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "build_seconds": seconds,
+        }
+        _write_json(staging / MANIFEST, manifest)
+        index_dir = settings.index_dir
+        retired = data_dir / f".retired-{staging.name[1:]}"
+        with _locked(data_dir / "index.lock", exclusive=True):
+            if index_dir.exists():
+                index_dir.rename(retired)
+            staging.rename(index_dir)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def open_store(settings: Settings, dimension: int | None, fresh: bool) -> NodeStore:
+    """The configured store: empty (``fresh``, for a full build) or as the last build left it."""
+    if settings.store == "milvus":
+        from .milvus import MilvusStore
+
+        return MilvusStore.connect(settings, dimension, fresh)
+    if settings.store != "embedded":
+        raise IndexUnavailable(f"RAG_STORE={settings.store} 无效：可选 embedded（默认）或 milvus")
+    return EmbeddedStore.empty(dimension) if fresh else EmbeddedStore.load(settings.index_dir)
+
+
+def _clean_when_idle(data_dir: Path) -> None:
+    """Remove what a killed build left, unless a build is running now (its staging folder is in use)."""
+    try:
+        handle = (data_dir / "index.build.lock").open("a+")
+    except OSError:  # no data folder yet, or a read-only one
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        _remove_staging(data_dir)
+
+
+def _remove_staging(data_dir: Path) -> None:
+    """Folders a killed build left behind (only called with the build lock held, so none is in use)."""
+    for path in data_dir.iterdir():
+        if path.is_dir() and path.name.startswith(_STAGING_PREFIXES):
+            log.info("removing %s left by an interrupted build", path.name)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+def open_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document]) -> Index:
+    """The last complete index. Built here only when there is none or it is damaged or made by another model;
+    a stale one is used as it is, with a notice."""
+    _clean_when_idle(settings.data_dir)
+    try:
+        manifest, store, stats = _read(settings)
+        _check_refs(manifest, documents)
+        if manifest["model"] != model_id(settings):
+            raise IndexDamaged(f"built with the embedding model {manifest['model']}, not {model_id(settings)}")
+    except (IndexDamaged, FileNotFoundError) as error:
+        reason = "missing" if isinstance(error, FileNotFoundError) else f"unusable: {error}"
+        log.warning("index at %s is %s: building it now", settings.index_dir, reason)
+        update_index(settings, embedder, tokenizer, documents, full=True)
+        manifest, store, stats = _read(settings)
+    return Index(store, stats, manifest, _stale_notice(settings, manifest, documents))
+
+
+def _stale_notice(settings: Settings, manifest: dict, documents: list[Document]) -> str:
+    status = compare(manifest, documents)
+    changed_settings = manifest.get("settings") != settings_fingerprint(settings)
+    if not status.stale and not changed_settings:
+        return ""
+    what = status.describe() if status.stale else "词典或解析规则已更新"
+    notice = f"索引不是最新的（{what}，索引建于 {manifest.get('built_at', '?')}）；运行 python -m rag build 更新。"
+    log.warning(notice)
+    return notice
+
+
+def _read(settings: Settings) -> tuple[dict, NodeStore, CorpusStats]:
+    """Manifest, store and statistics, after checking every file's size and hash against the manifest."""
+    index_dir = settings.index_dir
+    with _locked(settings.data_dir / "index.lock", exclusive=False):
+        if not (index_dir / MANIFEST).exists():
+            raise FileNotFoundError(index_dir / MANIFEST)
+        try:
+            manifest = json.loads((index_dir / MANIFEST).read_text("utf-8"))
+            files = manifest["files"]
+            manifest["documents"], manifest["nodes"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise IndexDamaged(f"{MANIFEST} is unreadable ({error})") from error
+        for name, record in files.items():
+            actual = _file_record(index_dir / name) if (index_dir / name).is_file() else None
+            if actual is None:
+                raise IndexDamaged(f"{name} is missing")
+            if actual != record:
+                raise IndexDamaged(f"{name} was changed after the build (size or hash differs from {MANIFEST})")
+        stats = CorpusStats.from_dict(json.loads((index_dir / STATS_FILE).read_text("utf-8")))
+        store = open_store(settings, None, fresh=False)
+    if store.count() != manifest["nodes"]:
+        raise IndexDamaged(f"the store holds {store.count()} nodes, the manifest lists {manifest['nodes']}")
+    return manifest, store, stats
+
+
+def _check_refs(manifest: dict, documents: list[Document]) -> None:
+    """Every clause the index cites for an unchanged document exists in that document."""
+    by_id = {d.doc_id: d for d in documents}
+    status = compare(manifest, documents)
+    for doc_id in status.unchanged:
+        missing = [ref for ref in manifest["documents"][doc_id]["refs"] if by_id[doc_id].clause(ref) is None]
+        if missing:
+            raise IndexDamaged(f"{doc_id}: the index cites clauses the document does not have ({missing[0]})")
+
+
+def _read_doc_stats(index_dir: Path) -> dict[str, DocumentStats]:
+    rows = json.loads((index_dir / DOC_STATS_FILE).read_text("utf-8"))
+    return {doc_id: DocumentStats.from_dict(row) for doc_id, row in rows.items()}
+
+
+def _file_record(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"size": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+
+
+@contextmanager
+def _locked(path: Path, exclusive: bool) -> Iterator[None]:
+    """An advisory lock on a file of the data folder; without one (a read-only folder) nobody can install,
+    so there is nothing to wait for."""
+    try:
+        handle = path.open("a+")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield

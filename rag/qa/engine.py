@@ -10,7 +10,7 @@ from ..config import Settings
 from ..corpus.load import load_corpus
 from ..corpus.select import DocumentFilter, apply_filter, named_in, select, without_names
 from ..embedding import load_embedder
-from ..index.store import SearchIndex, build_index, load_index
+from ..index.store import Index, open_index
 from ..index.tokenize import Tokenizer
 from ..schema import Answer, Clause, Document, Hit, Query, Route
 from .answerers.extractive import AnswerComposer, combine
@@ -27,20 +27,19 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None, rebuild: bool = False):
+    def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings.from_env()
         started = time.perf_counter()
         self.documents: list[Document] = load_corpus(self.settings.corpus_dir, self.settings.include_unstructured)
         self.tokenizer = Tokenizer(self.documents)
         self.embedder = load_embedder(self.settings)
-        loader = build_index if rebuild else load_index
-        self.index: SearchIndex = loader(self.settings, self.embedder, self.tokenizer, self.documents)
-        self.retriever = Retriever(self.index, self.embedder, self.tokenizer)
-        self.composer = AnswerComposer(self.retriever.idf, self._children, self.index.documents)
+        self.index: Index = open_index(self.settings, self.embedder, self.tokenizer, self.documents)
+        self.retriever = Retriever(self.index, self.documents, self.embedder)
+        self.composer = AnswerComposer(self.retriever.idf, self._children, self.retriever.documents)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
 
     def _children(self, clause: Clause) -> list[Clause]:
-        return self.index.documents[clause.doc_id].children(clause.ref)
+        return self.retriever.documents[clause.doc_id].children(clause.ref)
 
     def ask(self, question: str, documents: DocumentFilter | None = None) -> Answer:
         """Answer from the documents the filter keeps; of those, from the ones the question names, if any."""
@@ -70,7 +69,7 @@ class Assistant:
     def sources(self, answer: Answer) -> str:
         """Which documents the statements come from: 文号, title, issuer and date of each."""
         cited = dict.fromkeys(c.doc_id for c in answer.citations if any(s.doc for s in answer.statements))
-        metas = [self.index.documents[doc_id].meta for doc_id in cited]
+        metas = [self.retriever.documents[doc_id].meta for doc_id in cited]
         return "出处：" + "；".join(f"{m.doc_number}《{m.title}》（{m.issuer}，{m.date or m.published}）".lstrip()
                                   for m in metas) + "。"
 
