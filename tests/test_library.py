@@ -122,3 +122,20 @@ def test_show_takes_a_document_selector(library):
     assert library.show("第九条", "青政办发〔2026〕21号").doc_id == "qinglan_fund_measures"
     assert library.show("前言", "青岚市推进制造业").doc_id == "qinglan_manufacturing_plan"
     assert library.show("前言", "湘政发〔2026〕6号").doc_id == "hunan-manufacturing-15th-fyp"
+
+
+def test_adding_a_changed_document_re_embeds_only_that_document(library, tmp_path):
+    """Runs last: it changes the library's corpus folder."""
+    from rag.index.nodes import make_nodes
+    from rag.index.store import update_index
+    from rag.index.tokenize import Tokenizer
+
+    source = (DOCS / "qinglan_fund_notice.txt").read_bytes()
+    changed = tmp_path / "qinglan_fund_notice.txt"
+    changed.write_bytes(source.replace("6628 9000".encode("gb18030"), "6628 9001".encode("gb18030")))
+    document = add_file(library.settings.corpus_dir, changed)
+    documents, _ = read_corpus(library.settings.corpus_dir)
+    tokenizer = Tokenizer(documents)
+    report = update_index(library.settings, library.embedder, tokenizer, documents)
+    assert report.status.changed == ("qinglan_fund_notice",) and not report.status.added and not report.full
+    assert report.embedded == len(make_nodes(document, tokenizer)) < report.nodes
