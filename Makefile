@@ -31,6 +31,7 @@ browser: install
 
 eval: install
 	$(PY) -m rag eval
+	$(PY) -m rag eval-library
 
 # generated libraries at 1×, 10×, 100× with each store → bench/report.md (long: the 100× build embeds 8,900 nodes)
 bench: install
