@@ -132,7 +132,7 @@ def test_cli_batch_skips_malformed_lines(assistant):
 
 def test_cli_reports_a_missing_corpus(tmp_path):
     result = _cli("ask", "新材料", env={"RAG_CORPUS_DIR": str(tmp_path)})
-    assert result.returncode == 2 and "没有 .txt 文件" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "中没有文件（支持 .txt" in result.stderr and "Traceback" not in result.stderr
 
 
 # -- questions that ask several things, or about a part of an item -----------------------------
