@@ -1,6 +1,7 @@
-"""Command line: python -m rag build | ask | show | batch | facts | eval | measures | match | quiz. Thin: all logic
-lives in the package. Only the commands that search (build, ask, batch, eval) load the embedding model and
-the index; the others (show, facts, measures, match, quiz) read the parsed corpus. `build` logs its stages with progress and elapsed time."""
+"""Command line: python -m rag build | ask | show | batch | facts | eval | measures | match | quiz | add | remove |
+list | status. Thin: all logic lives in the package. Only the commands that search (build, ask, batch, eval, add,
+remove) load the embedding model and the index; the others read the parsed corpus. `build` logs its stages with
+progress and elapsed time."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def cmd_build(args, settings: Settings) -> int:
     from .index.store import update_index
     from .index.tokenize import Tokenizer
 
-    documents = load_corpus(settings.corpus_dir)
+    documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
     report = update_index(settings, load_embedder(settings), Tokenizer(documents), documents, full=args.full)
     status = report.status
     print(f"索引已{'重建' if report.full else '更新'}：{status.describe()}，未变 {len(status.unchanged)} 个；"
@@ -43,12 +44,18 @@ def cmd_build(args, settings: Settings) -> int:
     return 0
 
 
+def _filter(args):
+    from .corpus.select import DocumentFilter
+
+    return DocumentFilter(tuple(args.doc or ()), args.issuer or "", args.since or "")
+
+
 def cmd_ask(args, settings: Settings) -> int:
     question = clean_input(" ".join(args.question))
     if question:
-        answer = _assistant(settings).ask(question)
+        answer = _assistant(settings).ask(question, _filter(args))
     else:  # at once: no model needs loading to say so
-        answer = Answer(question, EMPTY_QUESTION, True, [])
+        answer = Answer(question, EMPTY_QUESTION, True, ())
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -61,11 +68,15 @@ def cmd_ask(args, settings: Settings) -> int:
 def cmd_show(args, settings: Settings) -> int:
     from .app.present import clause_as_text
 
+    from .corpus.select import select
+
     ref = args.ref.strip()
-    documents = (d for d in load_corpus(settings.corpus_dir) if args.doc in (None, d.doc_id))
+    documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
+    documents = select(documents, args.doc) if args.doc else documents
     clause = next(filter(None, (d.clause(ref) for d in documents)), None)
     if clause is None:
-        print(f"没有条款 {args.ref}。条款编号形如 二（三）5、专栏·指标11、前言、通知。", file=sys.stderr)
+        print(f"没有条款 {args.ref}。条款编号形如 二（三）5、专栏·指标11、第九条、附件1·二3、前言、通知"
+              "（文档库有多个文件时用 --doc 指定文件：文号、标题或文件名）。", file=sys.stderr)
         return 1
     print(clause_as_text(clause))
     return 0
@@ -213,6 +224,83 @@ def cmd_quiz(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_add(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from .corpus.library import add_file
+    from .corpus.readers import ParseError
+
+    failed = 0
+    for name in args.files:
+        try:
+            document = add_file(settings.corpus_dir, Path(name), unstructured=args.unstructured)
+        except (ParseError, OSError) as error:
+            print(f"未添加 {name}：{error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"已添加 {document.meta.source}：《{document.meta.title}》{document.meta.doc_number}，"
+              f"{len(document.clauses)} 个条款")
+    if failed < len(args.files):
+        cmd_build(args, settings)
+    return 1 if failed else 0
+
+
+def cmd_remove(args, settings: Settings) -> int:
+    from .corpus.library import remove_file
+    from .corpus.load import read_corpus
+    from .corpus.select import select
+
+    documents, _ = read_corpus(settings.corpus_dir, include_unstructured=True)
+    found = select(documents, args.doc)
+    if len(found) != 1:
+        names = "；".join(f"{d.doc_id}（{d.meta.doc_number or d.meta.title}）" for d in found) or "无"
+        print(f"“{args.doc}”应当恰好指一个文件，找到：{names}", file=sys.stderr)
+        return 1
+    remove_file(settings.corpus_dir, found[0])
+    print(f"已移除 {found[0].meta.source}：《{found[0].meta.title}》")
+    if len(documents) > 1:
+        cmd_build(args, settings)
+    return 0
+
+
+def cmd_list(args, settings: Settings) -> int:
+    from .corpus.load import read_corpus
+
+    documents, skipped = read_corpus(settings.corpus_dir, settings.include_unstructured)
+    for d in documents:
+        meta = d.meta
+        print(f"{meta.doc_id}\t{meta.doc_number or '（无文号）'}\t《{meta.title}》\t{meta.issuer}\t{meta.date}\t"
+              f"{meta.status}\t{meta.kind}\t{len(d.clauses)} 条款")
+    for item in skipped:
+        print(f"未纳入 {item.source}：{item.reason}")
+    return 0
+
+
+def cmd_status(args, settings: Settings) -> int:
+    from .corpus.library import set_status
+    from .corpus.load import read_corpus
+    from .corpus.select import select
+
+    documents, _ = read_corpus(settings.corpus_dir, include_unstructured=True)
+    found = select(documents, args.doc)
+    if len(found) != 1:
+        print(f"“{args.doc}”应当恰好指一个文件（找到 {len(found)} 个）", file=sys.stderr)
+        return 1
+    try:
+        set_status(settings.corpus_dir, found[0], args.status)
+    except ValueError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    print(f"《{found[0].meta.title}》状态：{args.status}")
+    return 0
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--doc", action="append", help="only this document (文号, title or file name); repeatable")
+    parser.add_argument("--issuer", default="", help="only documents of this issuer")
+    parser.add_argument("--since", default="", help="only documents issued on or after YYYY or YYYY-MM-DD")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="湖南制造强省规划问答助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -222,11 +310,28 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question", nargs="*", help="the question (it may start with -, e.g. -2030年…)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _filters(ask)
     ask.set_defaults(run=cmd_ask)
     show = sub.add_parser("show", help="print a clause by its reference, e.g. 二（三）5")
     show.add_argument("ref")
-    show.add_argument("--doc", default=None, help="document id when the corpus holds several")
+    show.add_argument("--doc", default=None, help="the document (id, 文号, title or file name) when the library "
+                      "holds several")
     show.set_defaults(run=cmd_show)
+    add = sub.add_parser("add", help="add policy files (.txt .docx .pdf .html) to the library; index them only")
+    add.add_argument("files", nargs="+")
+    add.add_argument("--unstructured", action="store_true", help="include a file without clause numbering")
+    add.set_defaults(run=cmd_add, full=False)
+    remove = sub.add_parser("remove", help="remove a document (id, 文号, title or file name) from the library")
+    remove.add_argument("doc")
+    remove.set_defaults(run=cmd_remove, full=False)
+    sub.add_parser("list", help="the documents of the library and the files left out").set_defaults(run=cmd_list)
+    status = sub.add_parser("status", help="set a document's status: 现行有效 or 已废止")
+    status.add_argument("doc")
+    status.add_argument("status")
+    status.set_defaults(run=cmd_status)
+    library_eval = sub.add_parser("eval-library", help="measure answers across documents on evals/library")
+    library_eval.add_argument("--out", default=None, help="folder for library_report.json (default evals/library/)")
+    library_eval.set_defaults(run=_delegate("evaluation.library"))
     sub.add_parser("batch", help="answer JSONL questions from stdin").set_defaults(run=cmd_batch)
 
     facts = sub.add_parser("facts", help="the plan's quantitative facts and item catalogue")

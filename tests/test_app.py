@@ -34,7 +34,7 @@ from rag.app.chat import (
 )
 from rag.app.feedback import CSV_COLUMNS, FeedbackStore
 from rag.app.present import indicator_table_html
-from rag.corpus.tables import indicator_tables, row_notes
+from rag.corpus.table_views import indicator_tables, row_notes
 from rag.qa.engine import EMPTY_QUESTION
 from rag.qa.query import complete_follow_up
 from rag.schema import Answer, Citation

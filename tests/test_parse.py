@@ -120,3 +120,31 @@ def test_regulation_numbering_and_long_clause_refs():
 def test_empty_text_is_a_clear_error():
     with pytest.raises(ParseError, match="文件为空"):
         parse_document("  \n\n", "empty")
+
+
+def test_regulation_items_and_paragraphs_belong_to_their_article():
+    text = ("某某办法\n第一章 总则\n第一条 为规范管理，提高资金使用效益，推动产业高质量发展，根据有关法律法规，制定本办法。\n"
+            "第二条 支持企业培育：\n（一）对新认定的企业，奖励10万元；\n（二）对升级的企业，补足差额。\n"
+            "通过复核的企业，不再奖励。\n第三条 支持技术改造。补助比例为10%。\n本条所称设备，不含土建。\n")
+    document = parse_document(text, "reg")
+    assert [c.ref for c in document.clauses] == ["第一章", "第一条", "第二条", "第二条（一）", "第二条（二）", "第三条"]
+    assert document.clause("第二条").text.endswith("通过复核的企业，不再奖励。")
+    assert document.clause("第二条（二）").parent == "第二条" and "复核" not in document.clause("第二条（二）").text
+    assert document.clause("第三条").text.endswith("不含土建。") and document.clause("第三条").heading == "支持技术改造"
+    assert document.clause("第一条").heading == "" and document.clause("第一条").title_path[-1] == "第一条"
+    assert document.meta.kind == "regulation"
+
+
+def test_a_notice_with_attachments_gives_each_its_own_references():
+    text = ("某市财政局\n关于申报专项资金的通知\n某财发〔2026〕5号\n各区县财政局：\n为做好申报工作，现通知如下。\n"
+            "一、申报时间\n2026年7月15日至8月14日。\n二、申报材料\n见附件。\n附件：1.申报指南\n2.标准一览表\n"
+            "某市财政局\n2026年7月6日\n附件1\n申报指南\n一、申报条件\n1.依法登记；\n2.2025年度新认定。\n"
+            "附件2\n标准一览表\n序号｜方向｜标准\n1｜技改｜10%\n2｜数字化｜30%\n")
+    document = parse_document(text, "notice")
+    meta = document.meta
+    assert (meta.title, meta.issuer, meta.doc_number, meta.date, meta.kind) == (
+        "关于申报专项资金的通知", "某市财政局", "某财发〔2026〕5号", "2026年7月6日", "notice")
+    assert [c.ref for c in document.clauses] == ["通知", "前言", "一", "二", "附件1", "附件1·一", "附件1·一1",
+                                                 "附件1·一2", "附件2"]
+    assert "2.标准一览表" in document.clause("通知").text and "某市财政局" not in document.clause("二").text
+    assert document.clause("附件2").text.split("\n")[1:] == ["序号｜方向｜标准", "1｜技改｜10%", "2｜数字化｜30%"]

@@ -262,7 +262,7 @@ def test_milvus_store_gives_the_same_answers_as_the_embedded_store(assistant, tm
     twin.retriever = Retriever(Index(milvus, assistant.index.stats, assistant.index.manifest), assistant.documents,
                                assistant.embedder)
     questions = [json.loads(line)["question"] for line in
-                 (PROJECT_ROOT / "evals" / "questions.jsonl").read_text("utf-8").splitlines()]
+                 (PROJECT_ROOT / "evals" / "dev.jsonl").read_text("utf-8").splitlines()]
     for question in questions[:40]:
         ours, theirs = assistant.ask(question), twin.ask(question)
         assert (theirs.text, [c.ref for c in theirs.citations]) == (ours.text, [c.ref for c in ours.citations]), question

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 from ..qa.engine import EMPTY_QUESTION
 from ..qa.query import complete_follow_up
 from ..schema import Answer, AnswerSource, Citation, Clause, ClauseKind, Document, Generation
-from ..corpus.tables import indicator_tables
+from ..corpus.table_views import indicator_tables
 from ..text import escape_markdown
 from .feedback import FeedbackStore
 from .present import indicator_table_html
@@ -63,7 +63,7 @@ GENERATED_NOTE = "*本回答由大模型依据所引条款撰写，引用与数�
 
 
 def respond(
-    assistant, message: str, history: list[dict], turns: list[Turn], answerer=None
+    assistant, message: str, history: list[dict], turns: list[Turn], answerer=None, documents=None
 ) -> Iterator[tuple[list[dict], list[Turn]]]:
     """Answer a chat message, yielding the history and turns each time the display changes: the verified
     part of a generated answer as it grows (with an `answerer`, rag.llm.GenerativeAnswerer), then the final
@@ -81,7 +81,7 @@ def respond(
         previous = turns[-1].understood if turns else None
         understood = complete_follow_up(question, previous, assistant.tokenizer)
         shown_understood = understood if understood != question else None
-        for item in _answers(assistant, answerer, understood):
+        for item in _answers(assistant, answerer, understood, documents):
             if isinstance(item, str):
                 _put_reply(history, asked, escape_markdown(item) + STREAMING_MARK)
                 yield history, turns
@@ -97,11 +97,12 @@ def respond(
     yield history, turns
 
 
-def _answers(assistant, answerer, question: str) -> Iterator[str | Generation]:
-    if answerer is not None:  # it answers extractively itself when no model is configured
+def _answers(assistant, answerer, question: str, documents=None) -> Iterator[str | Generation]:
+    """`documents` (a DocumentFilter, from the page's document picker) narrows the extractive answer."""
+    if answerer is not None and not documents:  # it answers extractively itself when no model is configured
         yield from answerer.stream(question)
     else:
-        yield Generation(assistant.ask(question), AnswerSource.EXTRACTIVE)
+        yield Generation(assistant.ask(question, documents), AnswerSource.EXTRACTIVE)
 
 
 def _put_reply(history: list[dict], position: int, content: str) -> None:

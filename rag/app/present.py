@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from itertools import groupby
 
-from ..corpus.tables import IndicatorTable, row_notes
+from ..corpus.table_views import IndicatorTable, row_notes
 from ..schema import Answer, Clause
 
 

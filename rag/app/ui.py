@@ -20,7 +20,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from ..config import Settings
-from ..corpus.tables import indicator_tables
+from ..corpus.table_views import indicator_tables
 from ..qa.answerers.generative import GenerativeAnswerer
 from ..text import clean_input
 from .chat import (

@@ -1,36 +1,33 @@
 """Parse a Chinese policy document into its clause tree, metadata and target tables.
 
-Handles the numbering of plans (一、 / （一） / 1. / （1）) and of regulations (第X章 / 第X节 / 第X条).
-Word-export artifacts such as ``[bookmark: _Toc123]`` are removed here, never by hand-editing the corpus.
+Handles plans (一、 / （一） / 1. / （1）, 专栏 tables), regulations (第X章 / 第X节 / 第X条, with 款 as paragraphs
+of the article and 项 （一） as its items), notices (正文, then 附件1 / 附件2 each with references of their own,
+附件1·一2) and documents without numbering (one unit per paragraph, flagged as such). The same tree comes out
+of every file format: the readers hand over paragraphs and tables, this module never sees the format.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..schema import Clause, ClauseKind, Document, DocumentMeta, Indicator
-from ..text import strip_control
+from ..schema import Clause, ClauseKind, Document, DocumentKind, DocumentMeta, Indicator
+from .header import Attachment, document_meta, split_layout
+from .readers import Extract, ParseError, Table, read_file, text_extract
+from .tables import NOTE_START, TABLE_START, indicators
 
 log = logging.getLogger(__name__)
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 CN_NUM = "一二三四五六七八九十百零〇两"
-_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
-_DOC_NUMBER = re.compile(rf"[\u4e00-\u9fff]{{1,10}}〔\d{{4}}〕\d+号")
-_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
-_TITLE = re.compile(r"《(.+?)》")
-_RECIPIENTS = re.compile(r"^(?P<who>[^《》。，,]{2,20}(?:[、，,][^《》。]{2,40})*)[：:]$")  # 各市州、县市区人民政府……：
 # "为……，依据……，制定本规划": the sentence of a preamble that states the document's purpose
 _PURPOSE = re.compile(r"为(?P<purpose>[^。]{4,300}?)，(?:[^。]{0,200}?，)?特?(?:制定|编制|制订)本(?:规划|方案|办法|意见|计划|纲要)")
-_TABLE_START = re.compile(r"^专栏\s*\d*\s*(?P<title>.*)$")
-_NOTE_START = re.compile(r"^注[:：]")
-# Markers explained by a table's note: "[ ]代表累计数", "加*表示为2024年数据".
-_NOTE_MARKER = re.compile(r"加?(?P<marker>\[\s*\]|\*|＊)\s*(?:代表|表示为|表示|为)(?P<meaning>[^。；，,]+)")
-NO_VALUE = "/"
+ITEM_NUMBER = r"^(?P<n>\d{1,2})[.．、](?:(?!\d)|(?=\d{4}年))"  # 1.  but not 2.5亿; 2.2025年度 is item 2
+MAX_HEADING = 40  # a heading longer than this is an article's text, not its title
+CELL_SEPARATOR = "｜"
 
 
 @dataclass(frozen=True)
@@ -39,98 +36,70 @@ class _Level:
     pattern: re.Pattern
     label: str  # format of the reference part; {n} is the number as written
     absolute: bool = False  # 第X条 is numbered through the whole document
+    single: bool = False  # an item of one paragraph (a regulation's 项): the next paragraph is the article's
 
 
-LEVELS = (
+_CHAPTER = _Level(1, re.compile(rf"^第(?P<n>[{CN_NUM}\d]+)章"), "第{n}章")
+_SECTION = _Level(2, re.compile(rf"^第(?P<n>[{CN_NUM}\d]+)节"), "第{n}节")
+_ARTICLE = _Level(3, re.compile(rf"^第(?P<n>[{CN_NUM}\d]+)条"), "第{n}条", absolute=True)
+LEVELS = (  # plans
     _Level(1, re.compile(rf"^(?P<n>[{CN_NUM}]+)、"), "{n}"),
     _Level(2, re.compile(rf"^[（(](?P<n>[{CN_NUM}]+)[）)]"), "（{n}）"),
-    _Level(3, re.compile(r"^(?P<n>\d{1,2})[.．、](?!\d)"), "{n}"),
+    _Level(3, re.compile(ITEM_NUMBER), "{n}"),
     _Level(4, re.compile(r"^[（(](?P<n>\d{1,2})[）)]"), "（{n}）"),
-    _Level(1, re.compile(rf"^第(?P<n>[{CN_NUM}\d]+)章"), "第{n}章"),
-    _Level(2, re.compile(rf"^第(?P<n>[{CN_NUM}\d]+)节"), "第{n}节"),
-    _Level(3, re.compile(rf"^第(?P<n>[{CN_NUM}\d]+)条"), "第{n}条", absolute=True),
+    _CHAPTER, _SECTION, _ARTICLE,
+)
+REGULATION_LEVELS = (  # inside a 第X条 article: 项 （一）, then 目 1.
+    _CHAPTER, _SECTION, _ARTICLE,
+    _Level(4, re.compile(rf"^[（(](?P<n>[{CN_NUM}]+)[）)]"), "（{n}）", single=True),
+    _Level(4, re.compile(rf"^(?P<n>[{CN_NUM}]+)、"), "{n}", single=True),
+    _Level(5, re.compile(ITEM_NUMBER), "{n}", single=True),
+    _Level(6, re.compile(r"^[（(](?P<n>\d{1,2})[）)]"), "（{n}）", single=True),
 )
 
 
-class ParseError(ValueError):
-    """The text cannot be read as a policy document."""
-
-
-def read_text(path: Path) -> str:
-    """Read a corpus file as UTF-8 (GB18030 accepted), with a clear error for anything else."""
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ParseError(f"{path.name}: 无法识别的文件编码（请保存为 UTF-8）")
-
-
-def clean_line(line: str) -> str:
-    return strip_control(_BOOKMARK.sub("", line), "")
-
-
 def parse_document(text: str, doc_id: str, source: str = "") -> Document:
-    lines = [clean_line(line).rstrip(" ") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    if not any(line.strip() for line in lines):
-        raise ParseError(f"{source or doc_id}: 文件为空")
-    header, body_start, title = _split_header(lines)
-    meta = DocumentMeta(
-        doc_id=doc_id,
-        title=title,
-        issuer=_issuer(header),
-        doc_number=_first(_DOC_NUMBER, "\n".join(header)),
-        date=_first(_DATE, "\n".join(header)),
-        source=source,
-        recipients=_recipients(header),
-    )
-    builder = _TreeBuilder(doc_id)
-    if header:
-        builder.add_notice([line.strip() for line in header if line.strip()], meta)
-    builder.consume(lines[body_start:])
-    document = Document(meta=meta, clauses=sorted(builder.clauses, key=lambda c: c.order), indicators=builder.indicators)
-    log.info("parsed %s: %d clauses, %d indicators", doc_id, len(document.clauses), len(document.indicators))
-    return document
+    return parse_extract(text_extract(text), doc_id, source)
 
 
 def parse_file(path: Path) -> Document:
-    return parse_document(read_text(path), doc_id=path.stem, source=path.name)
+    return parse_extract(read_file(path), doc_id=path.stem, source=path.name)
 
 
-def _first(pattern: re.Pattern, text: str) -> str:
-    match = pattern.search(text)
-    return match.group(0) if match else ""
+def parse_extract(extract: Extract, doc_id: str, source: str = "") -> Document:
+    if not any(isinstance(b, Table) or b.strip() for b in extract.blocks):
+        raise ParseError(f"{source or doc_id}: 文件为空")
+    layout = split_layout(list(extract.blocks))
+    body_text = "\n".join(b for b in layout.body if isinstance(b, str))
+    meta = document_meta(layout, dict(extract.facts), doc_id, source, body_text)
+    regulation = any(isinstance(b, str) and _ARTICLE.pattern.match(b) for b in layout.body)
+    builder = _TreeBuilder(doc_id, REGULATION_LEVELS if regulation else LEVELS)
+    if layout.header:
+        builder.add_notice(layout.header + layout.signature, meta, layout.wrapper)
+    builder.consume(layout.body)
+    for attachment in layout.attachments:
+        builder.attachment(attachment)
+    numbered = any(c.kind in (ClauseKind.CLAUSE, ClauseKind.TABLE) for c in builder.clauses)
+    if numbered:
+        kind = DocumentKind.REGULATION if regulation else (
+            DocumentKind.PLAN if layout.wrapper or not layout.header else DocumentKind.NOTICE)
+        clauses = builder.clauses
+    else:
+        kind, clauses = DocumentKind.UNSTRUCTURED, _paragraph_units(doc_id, builder.clauses)
+    document = Document(meta=replace(meta, kind=kind), clauses=sorted(clauses, key=lambda c: c.order),
+                        indicators=builder.indicators)
+    log.info("parsed %s (%s): %d clauses, %d indicators", doc_id, kind, len(document.clauses), len(document.indicators))
+    return document
 
 
-def _split_header(lines: list[str]) -> tuple[list[str], int, str]:
-    """Return (notice header lines, index where the document body starts, document title)."""
-    joined = "".join(line.strip() for line in lines[:40])
-    match = _TITLE.search(joined)
-    if match:
-        title = match.group(1)
-        for i, line in enumerate(lines):
-            if line.strip() == title:
-                return lines[:i], i + 1, title
-    first = next(i for i, line in enumerate(lines) if line.strip())
-    return [], first + 1, lines[first].strip()
-
-
-def _recipients(header: list[str]) -> str:
-    """The addressees' line of a notice (主送机关), written before a colon on a line of its own."""
-    return next((m.group("who") for m in map(_RECIPIENTS.match, (line.strip() for line in header)) if m), "")
-
-
-def _issuer(header: list[str]) -> str:
-    """The signature line above the date; else the '……关于' prefix of the notice title."""
-    stripped = [line.strip() for line in header]
-    for i, line in enumerate(stripped):
-        if _DATE.fullmatch(line):
-            previous = [s for s in stripped[:i] if s]
-            if previous:
-                return previous[-1]
-    match = re.match(r"(.+?)关于", "".join(stripped))
-    return match.group(1) if match else ""
+def _paragraph_units(doc_id: str, clauses: list[Clause]) -> list[Clause]:
+    """A text without numbering: each paragraph its own unit (第1段, 第2段, …); the notice stays as it is."""
+    units = [c for c in clauses if c.kind == ClauseKind.NOTICE]
+    paragraphs = [p for c in clauses if c.kind != ClauseKind.NOTICE for p in c.text.split("\n")]
+    for number, paragraph in enumerate(paragraphs, start=1):
+        ref = f"第{number}段"
+        units.append(Clause(doc_id, ref, ClauseKind.PREAMBLE, 0, "", (ref,), paragraph, None, len(units) + 1))
+    return units
 
 
 @dataclass
@@ -144,50 +113,74 @@ class _Open:
     title_path: tuple[str, ...]
     parent: str | None
     paragraphs: list[str] = field(default_factory=list)
-    run_in: bool = False  # heading and body on one line: the item is that one paragraph
+    run_in: bool = False  # heading and body on one line, or a 项: the item is that one paragraph
     order: int = 0
 
 
 class _TreeBuilder:
-    def __init__(self, doc_id: str):
+    def __init__(self, doc_id: str, levels: tuple[_Level, ...] = LEVELS):
         self.doc_id = doc_id
+        self.levels = levels
         self.clauses: list[Clause] = []
         self.indicators: list[Indicator] = []
         self._stack: list[_Open] = []
         self._tables = 0
         self._positions = 0
+        self._prefix = ""  # 附件1· inside an attachment
 
     def _position(self) -> int:
         self._positions += 1
         return self._positions
 
-    def add_notice(self, header: list[str], meta: DocumentMeta) -> None:
+    def add_notice(self, header: list[str], meta: DocumentMeta, wrapper: bool) -> None:
         facts = [f"{label}：{value}" for label, value in
                  (("发文机关", meta.issuer), ("文号", meta.doc_number), ("成文日期", meta.date),
-                  ("主送机关", meta.recipients)) if value]
-        lines = header + [f"（{fact}）" for fact in facts]  # one per line: each quotable on its own
-        self._emit(_Open("通知", ClauseKind.NOTICE, 0, f"关于印发《{meta.title}》的通知", ("通知",), None, lines, order=self._position()))
+                  ("主送机关", meta.recipients), ("施行日期", meta.effective), ("发布日期", meta.published)) if value]
+        lines = [line.strip() for line in header if line.strip()] + [f"（{fact}）" for fact in facts]
+        heading = f"关于印发《{meta.title}》的通知" if wrapper else meta.title
+        self._emit(_Open("通知", ClauseKind.NOTICE, 0, heading, ("通知",), None, lines, order=self._position()))
 
-    def consume(self, lines: list[str]) -> None:
+    def attachment(self, attachment: Attachment) -> None:
+        """An attachment: a sub-document whose references start with 附件N·."""
+        self._close_all()
+        self._prefix = ""
+        title = f"{attachment.ref} {attachment.title}"
+        self._stack.append(_Open(attachment.ref, ClauseKind.CLAUSE, 0, attachment.title, (title,), None,
+                                 [title], order=self._position()))
+        self._prefix = attachment.ref + "·"
+        self.consume(attachment.blocks)
+
+    def consume(self, blocks: list) -> None:
         i = 0
-        while i < len(lines):
-            raw = lines[i]
-            line = raw.strip()
-            if not line:
-                i += 1
+        while i < len(blocks):
+            block = blocks[i]
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            caption = TABLE_START.match(block) if isinstance(block, str) else None
+            if caption and isinstance(following, Table):
+                i = self._table(blocks, i + 1, caption)
                 continue
-            table = _TABLE_START.match(line)
-            if table and _followed_by_cells(lines, i):
-                i = self._table(lines, i, table.group("title").strip())
-                continue
-            level, number = _heading_level(line)
-            if level is None:
-                self._paragraph(line)
+            if isinstance(block, Table):
+                for row in block.rows:
+                    self._paragraph(CELL_SEPARATOR.join(row))
             else:
-                self._open(level, number, line)
+                level, number = self._heading_level(block)
+                if level is None:
+                    self._paragraph(block)
+                else:
+                    self._open(level, number, block)
             i += 1
+        self._close_all()
+
+    def _close_all(self) -> None:
         while self._stack:
             self._close()
+
+    def _heading_level(self, line: str) -> tuple[_Level | None, str]:
+        for level in self.levels:
+            match = level.pattern.match(line)
+            if match:
+                return level, match.group("n")
+        return None, ""
 
     # -- clauses ---------------------------------------------------------------------------
     def _paragraph(self, line: str) -> None:
@@ -202,9 +195,16 @@ class _TreeBuilder:
             self._close()
         parent = self._stack[-1] if self._stack else None
         label = level.label.format(n=number)
-        ref = label if level.absolute or parent is None else parent.ref + label
-        heading, run_in = _heading_text(line[len(level.pattern.match(line).group(0)):])
-        title = line[: line.index(heading) + len(heading)] if run_in else line
+        if level.absolute or parent is None or parent.level == 0:
+            ref = self._prefix + label
+        else:
+            ref = parent.ref + label
+        prefix = level.pattern.match(line).group(0)
+        heading, run_in = _heading_text(line[len(prefix):], sentence_is_text=level.absolute)
+        if run_in:
+            title = line[: line.index(heading) + len(heading)]
+        else:
+            title = line if heading else prefix
         self._stack.append(
             _Open(
                 ref=ref,
@@ -214,7 +214,7 @@ class _TreeBuilder:
                 title_path=(parent.title_path if parent else ()) + (title,),
                 parent=parent.ref if parent else None,
                 paragraphs=[line],
-                run_in=run_in,
+                run_in=level.single or (run_in and not level.absolute),
                 order=self._position(),
             )
         )
@@ -243,27 +243,35 @@ class _TreeBuilder:
         )
 
     # -- tables ----------------------------------------------------------------------------
-    def _table(self, lines: list[str], start: int, title: str) -> int:
-        """Rebuild a 专栏 table flattened one cell per line; return the index after it and its note."""
+    def _table(self, blocks: list, at: int, caption: re.Match) -> int:
+        """A 专栏 table and the note after it; return the index after them. A table whose rows are not
+        indicators stays as rows of text."""
         while self._stack and self._stack[-1].run_in:
             self._close()
+        table: Table = blocks[at]
+        title = caption.group("title").strip()
         self._tables += 1
-        ref = "专栏" if self._tables == 1 else f"专栏{self._tables}"
-        rows, i = _table_rows(lines, start + 1)
+        number = caption.group("number")
+        ref = self._prefix + ("专栏" + number if number else "专栏" if self._tables == 1 else f"专栏{self._tables}")
+        i = at + 1
         note = ""
-        while i < len(lines) and not lines[i].strip():
+        if i < len(blocks) and isinstance(blocks[i], str) and NOTE_START.match(blocks[i]):
+            note = blocks[i].strip()
             i += 1
-        if i < len(lines) and _NOTE_START.match(lines[i].strip()):
-            note = lines[i].strip()
-            i += 1
+        try:
+            rows = indicators(self.doc_id, ref, table.rows, note)
+        except ParseError as error:
+            log.warning("%s: %s: kept as text", self.doc_id, error)
+            self._paragraph(blocks[at - 1])
+            return at
         parent = self._stack[-1] if self._stack else None
         path = (parent.title_path if parent else ()) + (f"专栏 {title}",)
-        table_text = "\n".join([f"专栏 {title}"] + ["\t".join(row) for row in rows] + ([note] if note else []))
+        table_text = "\n".join([f"专栏 {title}"] + ["\t".join(row) for row in table.rows] + ([note] if note else []))
         self.clauses.append(
             Clause(self.doc_id, ref, ClauseKind.TABLE, parent.level + 1 if parent else 1, title, path, table_text,
                    parent.ref if parent else None, self._position())
         )
-        for indicator in _indicators(self.doc_id, ref, rows, note):
+        for indicator in rows:
             self.indicators.append(indicator)
             self.clauses.append(
                 Clause(
@@ -281,117 +289,13 @@ class _TreeBuilder:
         return i
 
 
-def _heading_level(line: str) -> tuple[_Level | None, str]:
-    for level in LEVELS:
-        match = level.pattern.match(line)
-        if match:
-            return level, match.group("n")
-    return None, ""
-
-
-def _heading_text(rest: str) -> tuple[str, bool]:
-    """The clause's own title, and whether its body follows on the same line (a run-in heading)."""
+def _heading_text(rest: str, sentence_is_text: bool = False) -> tuple[str, bool]:
+    """The clause's own title, and whether its body follows on the same line (a run-in heading).
+    An article that is one sentence (第一条　为规范……，制定本办法。) has no title: the sentence is its text."""
     rest = rest.strip()
     head, sep, body = rest.partition("。")
-    if sep and body.strip() and len(head) <= 40:
+    if sep and body.strip() and len(head) <= MAX_HEADING:
         return head, True
+    if sep and (sentence_is_text or len(head) > MAX_HEADING):
+        return "", False
     return rest.rstrip("。"), False
-
-
-def _followed_by_cells(lines: list[str], i: int) -> bool:
-    following = next((line for line in lines[i + 1 :] if line.strip()), "")
-    return following.startswith("\t")
-
-
-def _table_rows(lines: list[str], start: int) -> tuple[list[list[str]], int]:
-    """Cells start with a tab; a line without one continues the cell above; blank lines end rows."""
-    rows: list[list[str]] = []
-    row: list[str] = []
-    i = start
-    while i < len(lines):
-        raw = lines[i]
-        if raw.startswith("\t"):
-            row.append(raw.strip())
-        elif raw.strip() and row:
-            row[-1] += raw.strip()
-        elif raw.strip():
-            break
-        elif row:
-            rows.append(row)
-            row = []
-        i += 1
-    if row:
-        rows.append(row)
-    return rows, i
-
-
-def _column(header: list[str], *keywords: str) -> int:
-    for i, cell in enumerate(header):
-        if any(k in cell for k in keywords):
-            return i
-    raise ParseError(f"专栏表头缺少列：{'/'.join(keywords)}（表头：{header}）")
-
-
-def _indicators(doc_id: str, table_ref: str, rows: list[list[str]], note: str) -> list[Indicator]:
-    if len(rows) < 2:
-        return []
-    header, body = rows[0], rows[1:]
-    cols = {
-        "category": _column(header, "类别"),
-        "number": _column(header, "序号"),
-        "name": _column(header, "指标"),
-        "unit": _column(header, "单位"),
-        "base": _column(header, "基期", "基准"),
-        "target": _column(header, "目标"),
-    }
-    markers = {_marker_key(m.group("marker")): m.group("meaning").strip() for m in _NOTE_MARKER.finditer(note)}
-    note_sentences = [s for s in re.split(r"[。；]", _NOTE_START.sub("", note)) if s and not _NOTE_MARKER.search(s)]
-    result: list[Indicator] = []
-    category = ""
-    for row in body:
-        if len(row) != len(header):
-            raise ParseError(f"专栏第{len(result) + 1}行有{len(row)}列，表头有{len(header)}列：{row}")
-        category = row[cols["category"]] or category
-        name = row[cols["name"]]
-        base_value, base_notes = _cell_value(row[cols["base"]], markers)
-        target_value, target_notes = _cell_value(row[cols["target"]], markers)
-        number = int(row[cols["number"]])
-        result.append(
-            Indicator(
-                doc_id=doc_id,
-                ref=f"{table_ref}·指标{number}",
-                number=number,
-                category=category,
-                name=name,
-                unit=row[cols["unit"]],
-                base_raw=row[cols["base"]],
-                target_raw=row[cols["target"]],
-                base_value=base_value,
-                target_value=target_value or "",
-                base_label=header[cols["base"]],
-                target_label=header[cols["target"]],
-                base_notes=base_notes,
-                target_notes=target_notes,
-                row_notes=tuple(s for s in note_sentences if name in s),
-            )
-        )
-    return result
-
-
-def _marker_key(marker: str) -> str:
-    return "[]" if marker.startswith("[") else "*"
-
-
-def _cell_value(cell: str, markers: dict[str, str]) -> tuple[str | None, tuple[str, ...]]:
-    """Strip the note markers from a cell and return (value, meanings of the markers it carried)."""
-    if cell == NO_VALUE:
-        return None, ()
-    notes: list[str] = []
-    value = cell
-    if re.search(r"\[[^\]]*\]", value):
-        value = re.sub(r"\[([^\]]*)\]", r"\1", value)
-        notes.append(markers.get("[]", "累计数"))
-    if value.endswith(("*", "＊")):
-        value = value.rstrip("*＊")
-        notes.append(markers.get("*", "注释数据"))
-    return value, tuple(notes)

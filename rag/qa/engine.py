@@ -1,7 +1,9 @@
 """The assistant: a question's path as explicit stages, in the spirit of llama-index's RetrieverQueryEngine.
 
-    clean → split into parts → analyse (once per part) → retrieve (reference, dense + BM25, fusion,
-    indicator bonus) → answerers in order (reference, scope, calculation, ranking, list, claim, passage)
+    clean → choose documents (filters, a document the question names) → split into parts → analyse (once per
+    part) → retrieve (reference, dense + BM25, fusion, indicator bonus; each document's own best clauses too)
+    → answerers in order (reference, scope, document facts, missing detail, calculation, ranking, list,
+    claim, passage) → qualify (with several documents, each citation names its document)
 
 Corpus, model, index and facts are loaded once.
 """
@@ -16,22 +18,26 @@ from functools import lru_cache
 
 from ..config import Settings
 from ..corpus.load import load_corpus
+from ..corpus.select import DocumentFilter, apply_filter, named_in, select, without_names
 from ..embedding import load_embedder
 from ..facts import extract_facts
 from ..facts.lookup import FactLookup
 from ..index.store import Index, open_index
 from ..index.tokenize import Tokenizer
-from ..schema import Answer, Clause, Document, Hit, Query
+from ..schema import Answer, Clause, Document, Hit, Query, Route
 from ..text.normalize import EMPTY_QUESTION
 from .answerers import ANSWERERS, AnswerContext, combine, refusal
 from .intent import read_intent
+from .qualify import qualify
 from .query import analyze, clean_question, split_question
 from .retrievers import Retriever
 
 log = logging.getLogger(__name__)
 
 NOT_CHINESE = "请用中文提问：本助手依据规划的中文原文作答。"
+NO_DOCUMENT = "文档库中没有符合筛选条件的文件（--doc / --issuer / --since）。"
 TOO_MANY_PARTS = "问题包含的部分较多，只回答了前{}个；其余请分开提问。"
+PER_DOCUMENT = 2  # with several documents, each one's best clauses join the candidates
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 ANALYSIS_CACHE = 512
 
@@ -40,31 +46,38 @@ class Assistant:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings.from_env()
         started = time.perf_counter()
-        self.documents: list[Document] = load_corpus(self.settings.corpus_dir)
+        self.documents: list[Document] = load_corpus(self.settings.corpus_dir, self.settings.include_unstructured)
         self.tokenizer = Tokenizer(self.documents)
         self.embedder = load_embedder(self.settings)
         self.index: Index = open_index(self.settings, self.embedder, self.tokenizer, self.documents)
         self.retriever = Retriever(self.index, self.documents, self.embedder)
         self.facts = extract_facts(self.documents)
-        self.context = AnswerContext({d.doc_id: d for d in self.documents}, FactLookup(self.facts),
-                                     self.tokenizer.gazetteer, self.retriever.idf)
+        self.context = AnswerContext(self.retriever.documents, FactLookup(self.facts), self.tokenizer.gazetteer,
+                                     self.retriever.idf)
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
 
     def _analyze(self, text: str, notice: str = "") -> Query:
         return analyze(text, self.tokenizer, notice)
 
-    def ask(self, question: object) -> Answer:
+    def ask(self, question: object, documents: DocumentFilter | None = None) -> Answer:
+        """Answer from the documents the filter keeps; of those, from the ones the question names, if any."""
         text, notice = clean_question(question, self.settings.max_question_chars)
         if not text:
             return Answer(text, EMPTY_QUESTION, True, (), notice=notice)
+        pool = apply_filter(self.documents, documents) if documents else self.documents
+        if not pool:
+            return Answer(text, NO_DOCUMENT, True, (), notice=notice)
+        docs = self.scope(text, pool)
+        if docs is not None:
+            text = without_names(text, [d for d in pool if d.doc_id in docs])
         if not _CJK.search(text):
-            query, hits = self.retrieve(text, notice)
+            query, hits = self.retrieve(text, notice, docs)
             return refusal(query, hits, NOT_CHINESE)
         limit = self.settings.max_question_parts
         parts = split_question(text, self.tokenizer, limit + 1, self.analyze)  # one more: were any left out?
         if len(parts) == 1:
-            answer = self.answer(parts[0], notice)
+            answer = self.answer(parts[0], notice, docs)
         else:
             # CPU time of this thread: a busy machine slows a question down but does not cut it short
             deadline = time.thread_time() + self.settings.question_seconds
@@ -72,15 +85,16 @@ class Assistant:
             for part in parts[:limit]:
                 if answers and time.thread_time() > deadline:
                     break
-                answers.append(self.answer(part))
+                answers.append(self.answer(part, docs=docs))
             if len(answers) < len(parts):
                 notice = "\n".join(filter(None, (notice, TOO_MANY_PARTS.format(len(answers)))))
             answer = combine(text, parts[: len(answers)], answers, notice)
-        return replace(answer, text=f"{notice}\n{answer.text}") if notice else answer
+        answer = replace(answer, text=f"{notice}\n{answer.text}") if notice else answer
+        return qualify(answer, self.retriever.documents)
 
-    def answer(self, text: str, notice: str = "") -> Answer:
+    def answer(self, text: str, notice: str = "", docs: frozenset[str] | None = None) -> Answer:
         """One part of a question through retrieval and the answerers."""
-        query, hits = self.retrieve(text, notice)
+        query, hits = self.retrieve(text, notice, docs)
         intent = read_intent(text)
         for answerer in ANSWERERS:
             answer = answerer(query, intent, hits, self.context)
@@ -88,15 +102,32 @@ class Assistant:
                 return answer
         raise AssertionError("the passage answerer always answers")
 
-    def retrieve(self, text: str, notice: str = "") -> tuple[Query, list[Hit]]:
-        """A cleaned question analysed, and the clauses found for it, best first."""
-        query = self.analyze(text, notice)
-        return query, self.retriever.retrieve(query, k=self.settings.top_k)
+    def scope(self, text: str, pool: list[Document]) -> frozenset[str] | None:
+        """The documents to search: those of the pool the question names, else the whole pool (None: all)."""
+        chosen = (named_in(pool, text) if len(self.documents) > 1 else []) or pool
+        return None if len(chosen) == len(self.documents) else frozenset(d.doc_id for d in chosen)
 
-    def show(self, ref: str, doc_id: str | None = None) -> Clause | None:
-        for document in self.documents:
-            if doc_id in (None, document.doc_id):
-                clause = document.clause(ref.strip())
-                if clause:
-                    return clause
+    def retrieve(self, text: str, notice: str = "", docs: frozenset[str] | None = None) -> tuple[Query, list[Hit]]:
+        """A cleaned question analysed, and the clauses found for it (in `docs` only, when given), best first."""
+        query = self.analyze(text, notice)
+        hits = self.retriever.retrieve(query, k=self.settings.top_k, docs=docs)
+        scope = [d.doc_id for d in self.documents if docs is None or d.doc_id in docs]
+        if len(scope) > 1 and hits and hits[0].route != Route.REFERENCE:
+            # each document's own best clauses too: what another document says of the same thing is not
+            # crowded out by the one that says the most
+            found = {(h.clause.doc_id, h.clause.ref) for h in hits}
+            for doc_id in scope:
+                for hit in self.retriever.search(query, PER_DOCUMENT, frozenset({doc_id})):
+                    if (hit.clause.doc_id, hit.clause.ref) not in found:
+                        hits.append(hit)
+                        found.add((hit.clause.doc_id, hit.clause.ref))
+        return query, hits
+
+    def show(self, ref: str, selector: str | None = None) -> Clause | None:
+        """A clause by its reference, in the document the selector names (id, 文号 or title), else the first."""
+        documents = select(self.documents, selector) if selector else self.documents
+        for document in documents:
+            clause = document.clause(ref.strip())
+            if clause:
+                return clause
         return None

@@ -11,12 +11,14 @@ from ..corpus.vocab import PLACE_SLOT, generic_terms, qualifiers, unanswerable_k
 from ..index.tokenize import Tokenizer
 from ..schema import Concept, Query
 from ..text import clean_input, normalize, parse_quantities
+from ..text.numerals import chinese_number
 
 # 二（三）5, 二（三）第5项, （三）第5项, （三）5
 _CLAUSE_REF = re.compile(
     rf"(?P<l1>[{CN_NUM}]+)?(?:[、.]|部分)?[（(](?P<l2>[{CN_NUM}]+)[）)](?:第?(?P<l3>\d{{1,2}})(?:项|条|点|款)?)?"
 )
 _PART_REF = re.compile(rf"第(?P<l1>[{CN_NUM}]+)部分")
+_ARTICLE_REF = re.compile(rf"第(?P<n>[{CN_NUM}]+|\d{{1,3}})条")  # a regulation's article: 第九条, 第9条
 _INDICATOR_REF = re.compile(r"(?:指标|专栏)\s*第?\s*(?P<a>\d{1,2})\s*(?:项|个|号|条)?|第\s*(?P<b>\d{1,2})\s*(?:项|个|号)指标")
 _WANTS_NUMBER = re.compile(r"多少|什么时候|啥时候|何时|哪天|(?<!哪)几[家个成倍]|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
 _MENTIONS_TARGET = re.compile(r"营收|收入|产值|目标|规模|多大|量级|盘子|达到")
@@ -185,6 +187,9 @@ def _clause_refs(text: str) -> tuple[str, ...]:
         refs.append((match.group("l1") or "") + f"（{match.group('l2')}）" + (match.group("l3") or ""))
     if not refs:
         refs.extend(match.group("l1") for match in _PART_REF.finditer(text))
+    for match in _ARTICLE_REF.finditer(text):
+        number = match.group("n")
+        refs.append(f"第{chinese_number(int(number)) if number.isdigit() else number}条")
     return tuple(refs)
 
 

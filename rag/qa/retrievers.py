@@ -9,7 +9,7 @@ from collections import defaultdict
 from ..corpus.parse import CN_NUM
 from ..embedding import Embedder
 from ..index.store import Index
-from ..index.store_api import Scored
+from ..index.store_api import Filter, Scored
 from ..schema import Clause, ClauseKind, Document, Hit, Query, Route
 
 RRF_K = 60
@@ -31,32 +31,41 @@ class Retriever:
         """Rarity of a word in the corpus; words the corpus never uses weigh the most."""
         return self.index.stats.idf(word)
 
-    def by_reference(self, query: Query) -> list[Hit]:
+    def _chosen(self, docs: frozenset[str] | None) -> list[Document]:
+        return [d for d in self.documents.values() if docs is None or d.doc_id in docs]
+
+    def by_reference(self, query: Query, docs: frozenset[str] | None = None) -> list[Hit]:
         hits: dict[ClauseKey, Hit] = {}
         for pattern in query.clause_refs:
-            for document in self.documents.values():
+            for document in self._chosen(docs):
                 for clause in document.clauses:
-                    if clause.kind == ClauseKind.CLAUSE and re.fullmatch(rf"[{CN_NUM}]*{re.escape(pattern)}", clause.ref):
+                    if clause.kind == ClauseKind.CLAUSE and re.fullmatch(
+                            rf"(?:附件\d*·)?[{CN_NUM}]*{re.escape(pattern)}", clause.ref):
                         hits.setdefault((clause.doc_id, clause.ref), Hit(clause, REFERENCE_SCORE, 1.0, 0.0, Route.REFERENCE))
+                        if clause.ref.endswith("条"):  # an article is quoted with its items (项)
+                            for item in document.children(clause.ref):
+                                hits.setdefault((item.doc_id, item.ref),
+                                                Hit(item, REFERENCE_SCORE, 1.0, 0.0, Route.REFERENCE))
         for number in query.indicator_numbers:
-            for document in self.documents.values():
+            for document in self._chosen(docs):
                 row = document.indicator(number)
                 clause = document.clause(row.ref) if row else None
                 if clause:
                     hits.setdefault((clause.doc_id, clause.ref), Hit(clause, REFERENCE_SCORE, 1.0, 0.0, Route.REFERENCE))
         return list(hits.values())
 
-    def retrieve(self, query: Query, k: int = 8) -> list[Hit]:
-        """Clauses ranked for the query; explicit references come first."""
-        direct = self.by_reference(query)
+    def retrieve(self, query: Query, k: int = 8, docs: frozenset[str] | None = None) -> list[Hit]:
+        """Clauses ranked for the query (of the documents `docs` only, when given); explicit references first."""
+        direct = self.by_reference(query, docs)
         if direct:
             return direct[:k]
-        return self.search(query, k)
+        return self.search(query, k, docs)
 
-    def search(self, query: Query, k: int = 8) -> list[Hit]:
+    def search(self, query: Query, k: int = 8, docs: frozenset[str] | None = None) -> list[Hit]:
         store = self.index.store
-        dense = self._clauses_of(store.dense(self.embedder.queries([query.text])[0], CANDIDATES))
-        lexical = self._clauses_of(store.lexical(list(query.terms), CANDIDATES))
+        only = Filter(doc_ids=docs) if docs is not None else None
+        dense = self._clauses_of(store.dense(self.embedder.queries([query.text])[0], CANDIDATES, only))
+        lexical = self._clauses_of(store.lexical(list(query.terms), CANDIDATES, only))
 
         fused: dict[ClauseKey, float] = defaultdict(float)
         best: dict[str, dict[ClauseKey, float]] = {"dense": defaultdict(float), "lexical": defaultdict(float)}
@@ -75,7 +84,7 @@ class Retriever:
             (top, first), (_, second) = lexical[:2]
             if first >= LEXICAL_MARGIN * second:  # one clause stands out on the words: a second vote for it
                 fused[(top.doc_id, top.ref)] += 1.0 / (RRF_K + 1)
-        for key, bonus in self._indicator_matches(query).items():
+        for key, bonus in self._indicator_matches(query, docs).items():
             clause = self.documents[key[0]].clause(key[1]) if key[0] in self.documents else None
             if clause is not None:
                 clause_of.setdefault(key, clause)
@@ -100,11 +109,12 @@ class Retriever:
                 found.append((clause, score))
         return found
 
-    def _indicator_matches(self, query: Query) -> dict[ClauseKey, float]:
+    def _indicator_matches(self, query: Query, docs: frozenset[str] | None = None) -> dict[ClauseKey, float]:
         """Indicator rows whose name the question covers; the bonus grows with the covered share.
         Only rows that share a word with the question are looked at."""
         terms = set(query.terms)
-        candidates = {row for term in terms for row in self._indicators.get(term, ())}
+        candidates = {row for term in terms for row in self._indicators.get(term, ())
+                      if docs is None or row.doc_id in docs}
         bonuses = {}
         for row in candidates:
             matched = sum(self.idf(w) for w in row.words if w in terms)

@@ -1,0 +1,34 @@
+"""The last stage: with several documents in the library, each citation and each 【ref】 names its document
+(【湘政发〔2026〕6号 二（三）5】), and the answer ends with where its statements come from. With one document
+the answer is left as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from ..schema import Answer, Document
+
+
+def qualify(answer: Answer, documents: Mapping[str, Document]) -> Answer:
+    citations = tuple(replace(c, doc_title=documents[c.doc_id].meta.title, doc_number=documents[c.doc_id].meta.doc_number)
+                      if c.doc_id in documents else c for c in answer.citations)
+    if len(documents) < 2:
+        return replace(answer, citations=citations)
+    doc_of = {}
+    for citation in citations:  # a statement's document: the first cited clause with its reference
+        doc_of.setdefault(citation.ref, citation.doc_id)
+    text, statements = answer.text, []
+    for statement in answer.statements:
+        doc_id = doc_of.get(statement.ref)
+        label = documents[doc_id].meta.label if doc_id in documents else ""
+        labelled = replace(statement, doc=label)
+        if label and f"【{statement.ref}】" in text:
+            text = text.replace(f"【{statement.ref}】", f"【{labelled.label}】")
+        statements.append(labelled)
+    if answer.statements and not answer.refused:
+        cited = dict.fromkeys(c.doc_id for c in citations if c.doc_id in documents)
+        metas = [documents[doc_id].meta for doc_id in cited]
+        text += "\n出处：" + "；".join(f"{m.doc_number}《{m.title}》（{m.issuer}，{m.date or m.published}）".lstrip()
+                                    for m in metas) + "。"
+    return replace(answer, text=text, citations=citations, statements=tuple(statements))

@@ -1,0 +1,141 @@
+"""The policy library: documents from several files and formats, which ones a question or a filter means,
+document-qualified citations, and files that are not policy documents reported instead of indexed."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from rag.config import PROJECT_ROOT
+from rag.corpus.library import add_file, remove_file, set_status
+from rag.corpus.load import read_corpus
+from rag.corpus.select import DocumentFilter, apply_filter, named_in, select
+from rag.schema import REPEALED, DocumentKind
+
+DOCS = PROJECT_ROOT / "evals" / "library" / "docs"
+PLAN = PROJECT_ROOT / "corpus" / "hunan-manufacturing-15th-fyp.txt"
+NEWS = "本报讯 近日，某市召开制造业发展座谈会。\n会议指出，今年全市新增企业300家。\n与会代表进行了交流。\n"
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    folder = tmp_path / "corpus"
+    for path in [PLAN, *sorted(DOCS.iterdir())]:
+        add_file(folder, path)
+    return folder
+
+
+def test_every_kind_of_document_is_read_with_its_metadata(corpus):
+    documents, skipped = read_corpus(corpus)
+    assert not skipped
+    kinds = {d.meta.source: d.meta.kind for d in documents}
+    assert kinds == {"hunan-manufacturing-15th-fyp.txt": DocumentKind.PLAN, "qinglan_manufacturing_plan.txt":
+                     DocumentKind.PLAN, "qinglan_fund_measures.html": DocumentKind.REGULATION,
+                     "qinglan_fund_notice.txt": DocumentKind.NOTICE}
+    notice = next(d for d in documents if d.meta.kind == DocumentKind.NOTICE)
+    assert notice.meta.issuers == ("青岚市工业和信息化局", "青岚市财政局") and notice.meta.date == "2026年7月6日"
+    assert notice.clause("附件1·三2").parent == "附件1·三" and notice.clause("附件2").text.count("｜") > 20
+    assert "2026年7月6日" in notice.clause("通知").text and "2026年7月6日" not in notice.clause("七").text
+    measures = next(d for d in documents if d.meta.kind == DocumentKind.REGULATION)
+    assert (measures.meta.effective, measures.meta.published) == ("2026年7月1日", "2026-05-22")
+    assert measures.clause("第六条（二）").parent == "第六条"
+    assert "按照差额补足奖励" in measures.clause("第六条").text  # a 款 after the 项 belongs to the article
+
+
+def test_a_text_without_numbering_is_reported_not_indexed_unless_asked_for(corpus):
+    (corpus / "news.txt").write_text(NEWS, encoding="utf-8")
+    documents, skipped = read_corpus(corpus)
+    assert "news" not in {d.doc_id for d in documents}
+    assert [s.source for s in skipped] == ["news.txt"] and "没有条款编号" in skipped[0].reason
+    included, _ = read_corpus(corpus, include_unstructured=True)
+    news = next(d for d in included if d.doc_id == "news")
+    assert news.meta.kind == DocumentKind.UNSTRUCTURED and [c.ref for c in news.clauses] == ["第1段", "第2段", "第3段"]
+    add_file(corpus, corpus / "news.txt", unstructured=True)
+    assert "news" in {d.doc_id for d in read_corpus(corpus)[0]}
+
+
+def test_status_is_settable_and_remove_takes_the_file_out(corpus):
+    documents, _ = read_corpus(corpus)
+    plan = select(documents, "青政发〔2026〕12号")[0]
+    set_status(corpus, plan, REPEALED)
+    assert select(read_corpus(corpus)[0], plan.doc_id)[0].meta.status == REPEALED
+    with pytest.raises(ValueError):
+        set_status(corpus, plan, "作废了")
+    remove_file(corpus, plan)
+    assert plan.doc_id not in {d.doc_id for d in read_corpus(corpus)[0]}
+
+
+def test_questions_name_documents_by_number_title_or_kind(corpus):
+    documents, _ = read_corpus(corpus)
+    names = lambda q: sorted(d.doc_id for d in named_in(documents, q))  # noqa: E731
+    assert names("青工信联〔2026〕35号的申报时间？") == ["qinglan_fund_notice"]
+    assert names("专项资金管理办法第九条怎么规定？") == ["qinglan_fund_measures"]
+    assert names("湖南的规划里新材料产业的目标？") == ["hunan-manufacturing-15th-fyp"]
+    assert names("新材料产业营收目标是多少？") == []
+    assert names("有什么办法提高效率？") == []  # an everyday word is not a document's name
+
+
+def test_filters_by_document_issuer_and_date(corpus):
+    documents, _ = read_corpus(corpus)
+    ids = lambda f: sorted(d.doc_id for d in apply_filter(documents, f))  # noqa: E731
+    assert ids(DocumentFilter(docs=("湘政发〔2026〕6号",))) == ["hunan-manufacturing-15th-fyp"]
+    assert ids(DocumentFilter(issuer="财政局")) == ["qinglan_fund_notice"]
+    assert ids(DocumentFilter(since="2026-05-01")) == ["hunan-manufacturing-15th-fyp", "qinglan_fund_measures",
+                                                      "qinglan_fund_notice"]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, settings):
+    from rag.qa.engine import Assistant
+
+    folder = tmp_path_factory.mktemp("library")
+    shutil.copytree(DOCS, folder / "corpus")
+    shutil.copy(PLAN, folder / "corpus")
+    return Assistant(replace(settings, corpus_dir=folder / "corpus", data_dir=folder / "data"))
+
+
+def test_citations_carry_the_document_and_answers_name_it(library):
+    answer = library.ask("到2030年新材料产业营收目标是多少？")
+    assert not answer.refused and "【湘政发〔2026〕6号 二（三）5】" in answer.text
+    cited = answer.citations[0].to_dict()
+    assert (cited["doc_id"], cited["doc_number"], cited["ref"]) == ("hunan-manufacturing-15th-fyp", "湘政发〔2026〕6号",
+                                                                    "二（三）5")
+    assert cited["doc_title"] == "湖南省推进新型工业化和制造强省建设“十五五”规划"
+
+
+def test_a_question_naming_a_document_is_answered_from_it(library):
+    answer = library.ask("专项资金管理办法第九条是怎么规定的？")
+    assert not answer.refused and {c.doc_id for c in answer.citations} == {"qinglan_fund_measures"}
+    assert "【青政办发〔2026〕21号 第九条】" in answer.text and "500万元" in answer.text
+
+
+def test_a_filter_keeps_the_answer_inside_the_chosen_documents(library):
+    answer = library.ask("专精特新“小巨人”企业的奖励是多少？", DocumentFilter(docs=("青政发〔2026〕12号",)))
+    assert answer.citations and {c.doc_id for c in answer.citations} == {"qinglan_manufacturing_plan"}
+    assert library.ask("小巨人奖励多少？", DocumentFilter(issuer="不存在的机关")).refused
+
+
+def test_show_takes_a_document_selector(library):
+    assert library.show("第九条", "青政办发〔2026〕21号").doc_id == "qinglan_fund_measures"
+    assert library.show("前言", "青岚市推进制造业").doc_id == "qinglan_manufacturing_plan"
+    assert library.show("前言", "湘政发〔2026〕6号").doc_id == "hunan-manufacturing-15th-fyp"
+
+
+def test_adding_a_changed_document_re_embeds_only_that_document(library, tmp_path):
+    """Runs last: it changes the library's corpus folder."""
+    from rag.index.nodes import make_nodes
+    from rag.index.store import update_index
+    from rag.index.tokenize import Tokenizer
+
+    source = (DOCS / "qinglan_fund_notice.txt").read_bytes()
+    changed = tmp_path / "qinglan_fund_notice.txt"
+    changed.write_bytes(source.replace("6628 9000".encode("gb18030"), "6628 9001".encode("gb18030")))
+    document = add_file(library.settings.corpus_dir, changed)
+    documents, _ = read_corpus(library.settings.corpus_dir)
+    tokenizer = Tokenizer(documents)
+    report = update_index(library.settings, library.embedder, tokenizer, documents)
+    assert report.status.changed == ("qinglan_fund_notice",) and not report.status.added and not report.full
+    assert report.embedded == len(make_nodes(document, tokenizer)) < report.nodes
