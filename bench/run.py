@@ -25,7 +25,7 @@ from rag.config import PROJECT_ROOT, Settings
 
 from .generate import generate, touch_one
 
-QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
+QUESTIONS = PROJECT_ROOT / "evals" / "dev.jsonl"
 
 
 class _CachedEmbedder:
@@ -173,7 +173,7 @@ def render(rows: list[Row], cores: int) -> str:
         "# Benchmark: stores at scale",
         "",
         f"Generated libraries (copies of the plan with the province and figures changed, one file per copy), "
-        f"warm questions from evals/questions.jsonl (count per row), {cores} CPU cores (shared with other work "
+        f"warm questions from evals/dev.jsonl (count per row), {cores} CPU cores (shared with other work "
         f"while measured). Produced by `make bench` (`python -m bench.run`).",
         "",
         "| scale | store | docs | nodes | full build s (embed + store) | 1-doc update s | index MB | start s | "
