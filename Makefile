@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test eval browser clean
+.PHONY: install index run test eval llm-check browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ browser: install
 
 eval: install
 	$(PY) -m rag eval
+
+# The LLM path against whatever RAG_LLM_BASE_URL / RAG_LLM_MODEL point to, on every 9th eval question
+# (LLM_CHECK_N of them): verified model answers, fallbacks by reason, overridden refusals, LLM vs extractive.
+LLM_CHECK_N ?= 20
+llm-check: install
+	mkdir -p evals/out/llm-check
+	awk 'NR % 9 == 1' evals/questions.jsonl | head -n $(LLM_CHECK_N) > evals/out/llm-check/questions.jsonl
+	$(PY) -m rag eval --llm --questions evals/out/llm-check/questions.jsonl --out evals/out/llm-check
 
 clean:
 	rm -rf data evals/out

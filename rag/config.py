@@ -13,7 +13,9 @@
 | RAG_LLM_BASE_URL      | (unset)                         | OpenAI-compatible endpoint; unset = extractive answers     |
 | RAG_LLM_MODEL         | (unset)                         | model name at that endpoint                                |
 | RAG_LLM_API_KEY       | (unset)                         | API key, if the endpoint needs one                         |
-| RAG_LLM_TIMEOUT       | 30                              | seconds before falling back to the extractive answer       |
+| RAG_LLM_TIMEOUT       | 30                              | seconds for the whole answer, prompt read included, before |
+|                       |                                 | falling back to the extractive answer (CPU: see README)    |
+| RAG_LLM_MAX_TOKENS    | 512                             | most tokens the model may write for one answer             |
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = 30.0
+    llm_max_tokens: int = 512
 
     @property
     def index_dir(self) -> Path:
@@ -77,4 +80,5 @@ class Settings:
             llm_model=os.environ.get("RAG_LLM_MODEL") or None,
             llm_api_key=os.environ.get("RAG_LLM_API_KEY") or None,
             llm_timeout=float(_env("RAG_LLM_TIMEOUT", "30")),
+            llm_max_tokens=int(_env("RAG_LLM_MAX_TOKENS", "512")),
         )

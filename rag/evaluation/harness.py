@@ -180,11 +180,12 @@ def run(settings: Settings, questions_path: Path = DEFAULT_QUESTIONS, out_dir: P
         build_index(replace(settings, data_dir=Path(scratch)), assistant.embedder, assistant.tokenizer,
                     assistant.documents)
         build_seconds = round(time.perf_counter() - started, 2)
-    answer = assistant.ask
+    answer, attempts = assistant.ask, []
     if llm:
         from ..qa.answerers.generative import GenerativeAnswerer
+        from .llm_check import recorder
 
-        answer = GenerativeAnswerer(settings, assistant).answer
+        answer, attempts = recorder(GenerativeAnswerer(settings, assistant))
     ours = evaluate_pipeline(assistant, questions, answer)
     report = {
         "pipeline": "llm" if llm else "extractive",
@@ -194,6 +195,11 @@ def run(settings: Settings, questions_path: Path = DEFAULT_QUESTIONS, out_dir: P
         "ours_by_type": summarize_by_type(ours),
         "failures": [asdict(o) for o in ours if not o.fully_correct],
     }
+    if llm:  # the model's share of the answers, beside the extractive pipeline on the same questions
+        from .llm_check import summarize_attempts
+
+        extractive = evaluate_pipeline(assistant, questions, assistant.ask)
+        report["llm"] = summarize_attempts(attempts[-len(questions):], ours, extractive)
     if with_baseline:
         baseline = evaluate_baseline(BaselinePipeline(settings.corpus_dir, assistant.embedder), questions)
         report["baseline"] = summarize(baseline)
@@ -246,6 +252,10 @@ def render_markdown(report: dict, questions: list[EvalQuestion]) -> str:
                      f"{_cell(row['citation_precision'])} | {_cell(row['fact_accuracy'])} | "
                      f"{_cell(row['fully_correct'])} | {_cell(row['refusal_recall'])} | "
                      f"{_cell(base_row.get('fully_correct'))} |")
+    if "llm" in report:
+        from .llm_check import table
+
+        lines += ["", "## LLM answers", "", *table(report["llm"])]
     by_id = {q.id: q for q in questions}
     lines += ["", f"## Failing questions ({len(report['failures'])})", ""]
     for failure in report["failures"]:
@@ -263,9 +273,13 @@ def command(args, settings: Settings) -> int:
         return 2
     questions = Path(args.questions) if args.questions else DEFAULT_QUESTIONS
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
-    report = run(settings, questions, out_dir, llm=args.llm)
+    report = run(settings, questions, out_dir, llm=args.llm, with_baseline=not args.llm)
     ours = report["ours"]
     print(f"fully correct {ours['fully_correct']}, recall@5 {ours['recall_at_5']}, refusal recall "
           f"{ours['refusal_recall']}, false refusals {ours['false_refusals']}, p95 {ours['latency_p95_ms']} ms "
           f"→ {out_dir / 'report.md'}")
+    if args.llm:
+        from .llm_check import table
+
+        print("\n".join(table(report["llm"])))
     return 0
