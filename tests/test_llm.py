@@ -14,6 +14,8 @@ from dataclasses import replace
 import pytest
 
 from fake_openai import CHUNK_CHARS, FakeOpenAI, Reply
+from rag.evaluation.harness import EvalQuestion, evaluate_pipeline
+from rag.evaluation.llm_check import recorder, summarize_attempts, table
 from rag.app.chat import GENERATED_NOTE, STREAMING_MARK, answer_markdown, clause_link, escape_markdown, respond
 from rag.text import split_sentences
 from rag.qa.answerers.generative import REFUSAL, GenerativeAnswerer, Outcome
@@ -118,7 +120,8 @@ def run(answerer: GenerativeAnswerer, question: str, mode: str) -> tuple[Answer,
         return answerer.answer(question), []
     items = list(answerer.stream(question))
     final = items[-1]
-    assert isinstance(final, Generation) and final.source == ("extractive" if final.reason else "llm")
+    assert isinstance(final, Generation) and (final.source == "llm") == (final.outcome == Outcome.ANSWERED)
+    assert bool(final.reason) == (final.outcome not in (Outcome.ANSWERED, Outcome.PLAN_SILENT, Outcome.NOT_ASKED))
     assert all(isinstance(item, str) for item in items[:-1])
     return final.answer, items[:-1]
 
@@ -207,13 +210,14 @@ UNCOVERED = "规划对海底隧道掘进机的采购补贴标准是多少？"  #
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_refusal_stands_when_the_extracted_answer_refuses_too(answerer, server, assistant, mode):
-    assert assistant.ask(UNCOVERED).refused
-    server.script(Reply(f"{REFUSAL}。所给条款没有提到这个问题。"))
-    answer, _ = run(answerer, UNCOVERED, mode)
-    assert answer.refused and answer.text.startswith(REFUSAL) and not answer.notice
-    given = [ref for ref, _ in prompt_clauses(server.requests[0])]
-    assert [c.ref for c in answer.citations] == given[:3]
+def test_when_the_plan_is_silent_its_refusal_is_the_answer_and_the_model_is_not_asked(answerer, server, assistant,
+                                                                                      mode):
+    expected = assistant.ask(UNCOVERED)
+    assert expected.refused
+    server.script(Reply(cited_answer))
+    answer, partials = run(answerer, UNCOVERED, mode)
+    assert answer.to_dict() == expected.to_dict() and partials == [] and server.requests == []
+    assert answerer.generate(UNCOVERED).outcome == Outcome.PLAN_SILENT
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -223,6 +227,17 @@ def test_refusal_is_overridden_when_the_plan_answers(answerer, server, assistant
     answer, _ = run(answerer, question, mode)
     assert_fallback(answer, assistant, question, "大模型称规划中没有相关内容")
     assert not answer.refused and answerer.generate(question).outcome == Outcome.REFUSAL_OVERRIDDEN
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_answer_leaving_out_a_clause_the_extracted_answer_quotes_falls_back(answerer, server, assistant, question,
+                                                                            mode):
+    quoted = assistant.ask(question).citations[0].ref
+    server.script(Reply(lambda body: "\n".join(f"{s}【{ref}】" for ref, s, _ in
+                                               quoted_statements([c for c in prompt_clauses(body) if c[0] != quoted]))))
+    answer, _ = run(answerer, question, mode)
+    assert_fallback(answer, assistant, question, "漏了", f"【{quoted}】")
+    assert answerer.generate(question).check == Check.INCOMPLETE
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -525,3 +540,21 @@ def test_chat_shows_the_extractive_answer_when_the_endpoint_fails(answerer, serv
     shown, history, turns = chat(assistant, answerer, question)
     assert len(shown) == 1 and "已改用原文摘录" in shown[0] and "Traceback" not in shown[0]
     assert turns[0].answer.text.endswith(assistant.ask(question).text)
+
+
+# -- in the evaluation -------------------------------------------------------------------------
+
+
+def test_eval_counts_verified_model_answers_and_fallbacks_by_reason(answerer, server, assistant, question):
+    questions = [EvalQuestion("a", question, "industry", [], [], False),
+                 EvalQuestion("b", UNCOVERED, "out_of_scope", [], [], True),
+                 EvalQuestion("c", question, "industry", [], [], False)]
+    # the warm-up and a get a cited answer, c a refusal; b is never asked (the plan is silent on it)
+    server.script(Reply(lambda body: cited_answer(body) if len(server.requests) < 3 else f"{REFUSAL}。"))
+    answer, attempts = recorder(answerer)
+    llm = evaluate_pipeline(assistant, questions, answer)
+    summary = summarize_attempts(attempts[-3:], llm, evaluate_pipeline(assistant, questions, assistant.ask))
+    assert summary["verified_model_answers"] == 1 and summary["verified_share"] == round(1 / 3, 4)
+    assert summary["fallbacks"] == {"plan_silent": 1, "refusal_overridden": 1}
+    assert summary["model_refusals_overridden"] == 1 and summary["answered_turned_into_refusals"] == 0
+    assert "| verified model answers | 1/3 (0.33) | – |" in table(summary)

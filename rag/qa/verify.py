@@ -12,6 +12,8 @@ An answer is a run of statements, each closed by its citations 【ref】. It pas
 - a number the clause does not state is a computation that checks out: written working (75%−68%=7个百分点) is
   recomputed, and a bare result must follow from two numbers of the statement's clauses;
 - an opening citation (根据条款编号【…】，…) carries over to the statement after it and is no statement itself.
+- it cites every `required` clause (the caller passes those the extracted answer quotes: leaving one out
+  means leaving out part of the answer).
 A refusal in the first sentence makes the answer a refusal, a later one a partial refusal; whether either
 stands is for the caller to decide (rag.qa.answerers.generative asks the extractive pipeline).
 """
@@ -55,6 +57,7 @@ class Check(StrEnum):
     BOUND = "bound"  # 54% for ≥54%
     ROLE = "role"  # a base value given as a target, or the wrong year
     WORKING = "working"  # a written calculation that does not compute
+    INCOMPLETE = "incomplete"  # leaves out a clause the answer needs
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,8 @@ def _common(text: str, subject: str) -> int:
 class Verifier:
     """Checks answers against the clauses the model was given (and the question, for refusals)."""
 
-    def __init__(self, clauses: list[Clause], question: str = ""):
+    def __init__(self, clauses: list[Clause], question: str = "", required: list[Clause] | None = None):
+        """`required`: clauses a complete answer cites (those the extracted answer quotes)."""
         self.by_key: dict[str, Clause] = {}
         for clause in clauses:
             key = _ref_key(clause.ref)
@@ -131,6 +135,7 @@ class Verifier:
             if key.removeprefix("专栏"):
                 self.by_key.setdefault(key.removeprefix("专栏"), clause)  # 指标11 for 专栏·指标11
         self.clauses = clauses
+        self.required = required or []
         self.question = canonical(question)
         self._mentions: dict[str, list[Mention]] = {}
 
@@ -191,6 +196,9 @@ class Verifier:
                                       extra=mentions(self.question) if refused or partial else [])
             if failure:
                 return failure
+        missing = [c.ref for c in self.required if c not in cited]
+        if missing and not refused:
+            return _fail(text, Check.INCOMPLETE, "回答漏了原文摘录所引的条款" + "".join(f"【{ref}】" for ref in missing))
         return Verdict(("".join(shown) + tail).strip(), "", None, refused, partial, tuple(cited), tuple(statements))
 
     # -- one statement ---------------------------------------------------------------------------

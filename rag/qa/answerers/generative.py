@@ -4,7 +4,9 @@ The model gets the clauses the question needs, labelled with their references (r
 must cite each statement as 【ref】. Nothing it writes reaches the user unverified (rag.qa.verify). A failing
 answer, an unreachable or slow endpoint, an HTTP error or unparsable output all end the same way: the
 extractive answer, headed by a short notice saying why. A refusal is checked too: it stands only when the
-extractive pipeline finds nothing either.
+extractive pipeline finds nothing either; and when the extractive pipeline finds the plan silent (its scope
+checks know which places, years and premises the plan covers), its refusal is the answer and the model is
+not asked.
 
 Requests are always streamed, with `max_tokens`, and read against one deadline that starts before the
 request is sent, so the time the server spends reading the prompt counts. At the deadline the stream is
@@ -42,6 +44,7 @@ class Outcome(StrEnum):
 
     ANSWERED = "answered"  # the model's verified answer (a refusal included, when the extractive one refuses too)
     NOT_ASKED = "not_asked"  # no model configured, or nothing to ask
+    PLAN_SILENT = "plan_silent"  # the extractive pipeline finds the plan silent: its refusal, the model not asked
     REFUSAL_OVERRIDDEN = "refusal_overridden"  # the model said the plan is silent; the extractive answer was not
     TIMEOUT = "timeout"
     HTTP_ERROR = "http_error"
@@ -71,6 +74,7 @@ class _Prepared:
     notice: str
     hits: list[Hit]
     clauses: list[Clause]
+    quoted: list[Clause]  # the clauses the extracted answer quotes: a complete answer cites them all
     messages: list[dict]
     extractive: Answer  # the fallback, and the check on a refusal
 
@@ -110,7 +114,10 @@ class GenerativeAnswerer:
         if prepared is None:
             yield Attempt(self.assistant.ask(question), AnswerSource.EXTRACTIVE, outcome=Outcome.NOT_ASKED)
             return
-        verifier = Verifier(prepared.clauses, prepared.question)
+        if prepared.extractive.refused:
+            yield Attempt(prepared.extractive, AnswerSource.EXTRACTIVE, outcome=Outcome.PLAN_SILENT)
+            return
+        verifier = Verifier(prepared.clauses, prepared.question, prepared.quoted)
         raw, shown, outcome = "", "", None
         chunks = self._read(prepared.messages)
         try:
@@ -185,15 +192,16 @@ class GenerativeAnswerer:
         _, hits = self.assistant.retrieve(text, notice)
         quoted = [] if extractive.refused else [self._clauses.get((c.doc_id, c.ref)) for c in extractive.citations]
         clauses = context_clauses(hits, [c for c in quoted if c is not None])
-        return _Prepared(text, notice, hits, clauses, build_messages(text, clauses, self.document_title), extractive)
+        quoted = [c for c in quoted if c in clauses]
+        return _Prepared(text, notice, hits, clauses, quoted, build_messages(text, clauses, self.document_title),
+                         extractive)
 
     def _finish(self, prepared: _Prepared, verdict: Verdict, raw: str) -> Attempt:
         if not verdict.ok:
             return self._reject(prepared, verdict, raw)
-        extractive = prepared.extractive
-        if verdict.refused and not extractive.refused:
+        if verdict.refused:  # the extractive pipeline found something (it is asked first)
             return self._fallback(prepared, "大模型称规划中没有相关内容，但原文中有", Outcome.REFUSAL_OVERRIDDEN)
-        if verdict.partial and not (extractive.refused or any(refusal(extractive.text))):
+        if verdict.partial and not any(refusal(prepared.extractive.text)):
             return self._fallback(prepared, "大模型称规划只涉及问题的一部分，但原文中都有", Outcome.REFUSAL_OVERRIDDEN)
         scores = {h.clause.ref: h.score for h in prepared.hits}
         shown = verdict.cited or tuple(h.clause for h in prepared.hits[:3])  # a refusal lists the nearest

@@ -15,7 +15,8 @@ from ...schema import Clause, Hit
 from ..verify import REFUSAL
 
 MAX_CONTEXT_CHARS = 1500  # clause text per question: on a CPU the prompt read dominates latency
-MAX_CONTEXT_CLAUSES = 4
+MAX_RETRIEVED_CLAUSES = 3  # retrieved clauses fill up to this many; the extracted answer's clauses all go
+_REMINDER = "（每句话末尾用【条款编号】注明出处）"  # last words of the prompt: small models heed them most
 
 _EXAMPLE_CLAUSES = (
     ("三（二）4", "（二）壮大特色产业",
@@ -47,18 +48,19 @@ def _block(ref: str, parent: str, text: str) -> str:
     return f"【{ref}】{parent}\n{text}"
 
 
-def _user(blocks: list[str], question: str) -> str:
-    return "条款：\n\n" + "\n\n".join(blocks) + f"\n\n问题：{question}"
+def _user(blocks: list[str], question: str, reminder: str = "") -> str:
+    return "条款：\n\n" + "\n\n".join(blocks) + f"\n\n问题：{question}{reminder}"
 
 
 def context_clauses(hits: list[Hit], preferred: list[Clause] | None = None, budget: int = MAX_CONTEXT_CHARS,
-                    limit: int = MAX_CONTEXT_CLAUSES) -> list[Clause]:
-    """The clauses the extractive answer quotes (`preferred`), then the retrieved ones best first, while they
-    fit the budget; the first one always goes."""
+                    limit: int = MAX_RETRIEVED_CLAUSES) -> list[Clause]:
+    """The clauses the extractive answer quotes (`preferred`), then retrieved ones best first up to `limit`
+    clauses in all, while they fit the budget; the first one always goes."""
+    preferred = preferred or []
     chosen: list[Clause] = []
     used = 0
-    for clause in list(dict.fromkeys([*(preferred or []), *(h.clause for h in hits)])):
-        if chosen and (used + len(clause.text) > budget or len(chosen) == limit):
+    for clause in dict.fromkeys([*preferred, *(h.clause for h in hits)]):
+        if chosen and (used + len(clause.text) > budget or (clause not in preferred and len(chosen) >= limit)):
             break
         chosen.append(clause)
         used += len(clause.text)
@@ -73,5 +75,5 @@ def build_messages(question: str, clauses: list[Clause], document_title: str) ->
         {"role": "system", "content": _rules(document_title)},
         {"role": "user", "content": _user(example, _EXAMPLE_QUESTION)},
         {"role": "assistant", "content": _EXAMPLE_ANSWER},
-        {"role": "user", "content": _user(blocks, question)},
+        {"role": "user", "content": _user(blocks, question, _REMINDER)},
     ]
