@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run test eval browser soak bench clean
+.PHONY: install index run test eval llm-check browser soak bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ soak: install
 # generated libraries at 1×, 10×, 100× with each store → bench/report.md (long: the 100× build embeds 8,900 nodes)
 bench: install
 	$(PY) -m bench.run --scales 1,10,100 --stores embedded,milvus
+
+# The LLM path against whatever RAG_LLM_BASE_URL / RAG_LLM_MODEL point to, on every 9th eval question
+# (LLM_CHECK_N of them): verified model answers, fallbacks by reason, overridden refusals, LLM vs extractive.
+LLM_CHECK_N ?= 20
+llm-check: install
+	mkdir -p evals/out/llm-check
+	awk 'NR % 9 == 1' evals/dev.jsonl | head -n $(LLM_CHECK_N) > evals/out/llm-check/questions.jsonl
+	$(PY) -m rag eval --llm --questions evals/out/llm-check/questions.jsonl --out evals/out/llm-check
 
 clean:
 	rm -rf data evals/out

@@ -145,11 +145,15 @@ def cmd_eval(args, settings: Settings) -> int:
         return 2
     sets = {Path(args.questions).stem: Path(args.questions)} if args.questions else EVAL_SETS
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
-    report = run(settings, sets, out_dir, llm=args.llm, with_baseline=not args.no_baseline)
+    report = run(settings, sets, out_dir, llm=args.llm, with_baseline=not (args.no_baseline or args.llm))
     for name, result in report["sets"].items():
         ours = result["ours"]
         print(f"{name}: fully correct {ours['fully_correct']}, recall@5 {ours['recall_at_5']}, refusal recall "
               f"{ours['refusal_recall']}, false refusals {ours['false_refusals']}, p95 {ours['latency_p95_ms']} ms")
+        if "llm" in result:
+            from .evaluation.llm_check import table
+
+            print("\n".join(table(result["llm"])))
     print(f"→ {out_dir / 'report.md'}")
     return 0
 

@@ -26,7 +26,9 @@
 | RAG_LLM_BASE_URL      | (unset)                         | OpenAI-compatible endpoint; unset = extractive answers     |
 | RAG_LLM_MODEL         | (unset)                         | model name at that endpoint                                |
 | RAG_LLM_API_KEY       | (unset)                         | API key, if the endpoint needs one                         |
-| RAG_LLM_TIMEOUT       | 30                              | seconds before falling back to the extractive answer       |
+| RAG_LLM_TIMEOUT       | 30                              | seconds for the whole answer, prompt read included, before |
+|                       |                                 | falling back to the extractive answer (CPU: see README)    |
+| RAG_LLM_MAX_TOKENS    | 512                             | most tokens the model may write for one answer             |
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class Settings:
     llm_timeout: float = 30.0
     library_title: str = "政策文件问答助手"
     include_unstructured: bool = False
+    llm_max_tokens: int = 512
 
     @property
     def index_dir(self) -> Path:
@@ -140,6 +143,7 @@ class Settings:
             llm_model=os.environ.get("RAG_LLM_MODEL") or None,
             llm_api_key=os.environ.get("RAG_LLM_API_KEY") or None,
             llm_timeout=_number("RAG_LLM_TIMEOUT", "30", float, 1),
+            llm_max_tokens=_number("RAG_LLM_MAX_TOKENS", "512", int, 1),
             library_title=_env("RAG_LIBRARY_TITLE", "政策文件问答助手"),
             include_unstructured=_env("RAG_INCLUDE_UNSTRUCTURED", "0") in ("1", "true", "yes"),
         )

@@ -22,6 +22,7 @@ class Reply:
     raw_body: sent verbatim instead of a completion (the SSE data line when streaming): malformed output.
     delay: seconds to wait before answering at all.
     stall_after: when streaming, stop after this many deltas and hang (until the server closes).
+    chunk_delay: when streaming, seconds between deltas (a slow model).
     """
 
     content: str | Callable[[dict], str] = ""
@@ -29,12 +30,15 @@ class Reply:
     raw_body: str | None = None
     delay: float = 0.0
     stall_after: int | None = None
+    chunk_delay: float = 0.0
 
 
 class FakeOpenAI:
     def __init__(self) -> None:
         self.reply = Reply()
         self.requests: list[dict] = []
+        self.received: list[float] = []  # time.monotonic() when each request arrived
+        self.hung_up = threading.Event()  # set when the client closed a stream before it ended
         self._released = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -48,6 +52,8 @@ class FakeOpenAI:
     def script(self, reply: Reply) -> None:
         self.reply = reply
         self.requests.clear()
+        self.received.clear()
+        self.hung_up.clear()
 
     def __enter__(self) -> "FakeOpenAI":
         self._thread.start()
@@ -87,13 +93,14 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 return
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             fake.requests.append(body)
+            fake.received.append(time.monotonic())
             reply = fake.reply
             if reply.delay:
                 fake.wait(reply.delay)
             try:
                 self._answer(reply, body)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout): expected
-                pass
+                fake.hung_up.set()
 
         def _answer(self, reply: Reply, body: dict) -> None:
             model = body.get("model", "")
@@ -119,6 +126,8 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                         fake.wait(60)
                         return
                     self._write(_chunk(model, {"content": piece}))
+                    if reply.chunk_delay:
+                        fake.wait(reply.chunk_delay)
                 self._write(_chunk(model, {}, "stop"))
             self._write("data: [DONE]\n\n")
 

@@ -175,10 +175,17 @@ def summarize_by_type(outcomes: list[Outcome]) -> dict[str, dict]:
 
 
 def evaluate_set(assistant, questions: list[EvalQuestion], answer: Callable[[str], Answer],
-                 baseline=None) -> dict:
+                 baseline=None, attempts: list | None = None) -> dict:
+    """One set through the pipeline; with the baseline too, and with the LLM's attempts recorded (`attempts`)
+    the model's share of the answers beside the extractive pipeline on the same questions."""
     ours = evaluate_pipeline(assistant, questions, answer)
     result = {"ours": summarize(ours), "ours_by_type": summarize_by_type(ours),
               "failures": [asdict(o) for o in ours if not o.fully_correct]}
+    if attempts is not None:
+        from .llm_check import summarize_attempts
+
+        extractive = evaluate_pipeline(assistant, questions, assistant.ask)
+        result["llm"] = summarize_attempts(attempts[-len(questions):], ours, extractive)
     if baseline is not None:
         theirs = evaluate_baseline(baseline, questions)
         result["baseline"] = summarize(theirs)
@@ -213,18 +220,19 @@ def run(settings: Settings, sets: dict[str, Path] | None = None, out_dir: Path =
         build_index(replace(settings, data_dir=Path(scratch), milvus_uri=""), assistant.embedder, assistant.tokenizer,
                     assistant.documents)
         build_seconds = round(time.perf_counter() - started, 2)
-    answer = assistant.ask
+    answer, attempts = assistant.ask, []
     if llm:
         from ..qa.answerers.generative import GenerativeAnswerer
+        from .llm_check import recorder
 
-        answer = GenerativeAnswerer(settings, assistant).answer
+        answer, attempts = recorder(GenerativeAnswerer(settings, assistant))
     baseline = BaselinePipeline(settings.corpus_dir, assistant.embedder) if with_baseline else None
     report = {"pipeline": "llm" if llm else "extractive", "model": assistant.embedder.model_id,
               "index_build_seconds": build_seconds, "sets": {}}
     questions_of = {}
     for name, path in sets.items():
         questions_of[name] = load_questions(path)
-        result = evaluate_set(assistant, questions_of[name], answer, baseline)
+        result = evaluate_set(assistant, questions_of[name], answer, baseline, attempts if llm else None)
         if name in FROZEN_SETS:
             result["failure_counts"] = failure_counts(result.pop("failures"))
         report["sets"][name] = result

@@ -55,6 +55,10 @@ def render_markdown(report: dict, questions_of: dict, targets: dict, gated: str)
                          f"{cell(row['citation_precision'])} | {cell(row['fact_accuracy'])} | "
                          f"{cell(row['fully_correct'])} | {cell(row['refusal_recall'])} | "
                          f"{cell(base_row.get('fully_correct'))} |")
+        if "llm" in result:
+            from .llm_check import table
+
+            lines += ["", f"## {name}: LLM answers", "", *table(result["llm"])]
         if "failure_counts" in result:
             lines += ["", f"## {name}: failures by type and kind (frozen set: questions not shown)", "",
                       "| type | kind of miss | count |", "|---|---|---|"]
