@@ -58,16 +58,31 @@ class _Threshold(logging.Filter):
 
 
 def configure_logging(settings: Settings, progress: bool = False) -> None:
-    """One stderr handler for the root logger, with the level threshold and the redaction filter."""
+    """The package's stderr handler with the level threshold (added once, its threshold updated on each call),
+    and one redaction filter on every handler of the root logger."""
     own = logging.getLevelName(settings.log_level.upper())
     if not isinstance(own, int):
         own = logging.WARNING
     if progress:
         own = min(own, logging.INFO)
     libraries = logging.DEBUG if own <= logging.DEBUG else logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT, datefmt="%H:%M:%S"))
-    handler.addFilter(_Threshold(own, libraries))
-    handler.addFilter(RedactSecrets((settings.llm_api_key or "", settings.admin_token or "")))
-    logging.basicConfig(level=min(own, libraries), handlers=[handler], force=True)
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, "rag_handler", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.rag_handler = True
+        handler.setFormatter(logging.Formatter(FORMAT, datefmt="%H:%M:%S"))
+        root.addHandler(handler)
+    _replace_filter(handler, _Threshold, _Threshold(own, libraries))
+    secrets = (settings.llm_api_key or "", settings.admin_token or "")
+    for each in root.handlers:  # secrets configured earlier stay redacted too
+        known = tuple(secret for f in each.filters if isinstance(f, RedactSecrets) for secret in f.secrets)
+        _replace_filter(each, RedactSecrets, RedactSecrets(tuple(dict.fromkeys((*known, *secrets)))))
+    root.setLevel(min(own, libraries))
     logging.getLogger(PACKAGE).setLevel(own)
+
+
+def _replace_filter(handler: logging.Handler, kind: type, new: logging.Filter) -> None:
+    for old in [f for f in handler.filters if isinstance(f, kind)]:
+        handler.removeFilter(old)
+    handler.addFilter(new)

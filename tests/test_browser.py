@@ -364,8 +364,9 @@ def wait_for_reply(page, text: str) -> str:
 
 def test_generated_answer_streams_in_and_is_checked(llm_page, model, assistant):
     question = "到2030年新材料产业营收目标是多少？"
-    quoted = assistant.ask(question).statements[0]  # a true sentence of a retrieved clause, as a model would write
-    statement = f"{quoted.text}【{quoted.ref}】"
+    extract = assistant.ask(question)  # true sentences of the retrieved clauses, cited as a model would write them
+    quoted = extract.statements[0]
+    statement = "".join(f"{s.text}【{s.ref}】" for s in dict.fromkeys(extract.statements))
 
     model.script(Reply(statement))
     ask(llm_page, question)

@@ -7,10 +7,12 @@ import json
 import logging
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from rag.cli import main
+from rag.config import Settings
 from rag.logs import configure_logging
 
 # Imported by a command that loads the embedding model or the index; a lookup must import none of them.
@@ -52,7 +54,7 @@ def restored_logging():
 
 
 def test_library_debug_lines_are_silenced_and_stages_shown(capsys, restored_logging):
-    configure_logging("WARNING", progress=True)
+    configure_logging(replace(Settings.from_env(), log_level="WARNING"), progress=True)
     logging.getLogger("bm25s").setLevel(logging.DEBUG)  # as bm25s does on import
     logging.getLogger("bm25s").debug("Building index from tokens")
     logging.getLogger("faiss.loader").info("Loading faiss")
@@ -62,6 +64,6 @@ def test_library_debug_lines_are_silenced_and_stages_shown(capsys, restored_logg
     assert "正在建立索引" in err
     assert "bm25s" not in err and "faiss" not in err and "details" not in err
 
-    configure_logging("WARNING")  # a lookup: the package's INFO lines are not shown either
+    configure_logging(replace(Settings.from_env(), log_level="WARNING"))  # a lookup: the package's INFO lines are not shown either
     logging.getLogger("rag.index.store").info("正在建立索引")
     assert capsys.readouterr().err == ""

@@ -75,7 +75,7 @@ class SlowAssistant:
 @pytest.fixture(scope="module")
 def served(assistant, settings, tmp_path_factory):
     """The real app (page and endpoint) on loopback, also answering for the name rag.example."""
-    from app import build_app
+    from rag.app.ui import build_app
 
     store = FeedbackStore(tmp_path_factory.mktemp("served") / "feedback.sqlite3")
     settings = replace(settings, extra_hosts=("rag.example",), admin_token="admin-secret-1")
@@ -106,9 +106,9 @@ def counting_retrieve(assistant, monkeypatch, budget: float = 60) -> list[str]:
     calls: list[str] = []
     original = assistant.retrieve
 
-    def retrieve(text, notice=""):
+    def retrieve(text, notice="", docs=None):
         calls.append(text)
-        return original(text, notice)
+        return original(text, notice, docs)
 
     monkeypatch.setattr(assistant, "retrieve", retrieve)
     return calls
@@ -311,7 +311,7 @@ def test_uploads_are_limited(served):
 
 
 def test_gradio_files_are_private_and_swept(served, assistant, tmp_path):
-    from app import build_ui
+    from rag.app.ui import build_ui
 
     folder = Path(os.environ["GRADIO_TEMP_DIR"])
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -321,7 +321,7 @@ def test_gradio_files_are_private_and_swept(served, assistant, tmp_path):
 
 # -- rows 4, 5: the feedback export --------------------------------------------------------------
 def test_without_a_token_the_page_offers_no_export(assistant, tmp_path):
-    from app import build_ui
+    from rag.app.ui import build_ui
 
     ui = build_ui(SerializedAssistant(assistant), FeedbackStore(tmp_path / "f.sqlite3"))
     elem_ids = {c["props"].get("elem_id") for c in ui.config["components"]}
@@ -356,7 +356,7 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralised(tmp_path, dangero
 
 # -- rows 7, 11: feedback storage ----------------------------------------------------------------
 def test_a_read_only_data_folder_disables_feedback_with_a_notice(assistant, read_only_dir):
-    from app import build_ui
+    from rag.app.ui import build_ui
 
     store = FeedbackStore(read_only_dir / "feedback.sqlite3")
     assert not store.available and "反馈功能暂不可用" in store.problem
@@ -436,7 +436,7 @@ def test_upstream_error_bodies_are_logged_without_the_key(settings, assistant, c
     error = openai.AuthenticationError(f"Error code: 401 - {body}", response=httpx.Response(401, request=request),
                                        body=body)
     with caplog.at_level(logging.WARNING):
-        reason = answerer._failure(error)
+        reason, _ = answerer._failure(error)
     assert "401" in reason and "sk-test" not in caplog.text and KEY not in caplog.text and MASK in caplog.text
 
 

@@ -102,7 +102,8 @@ def _answers(assistant, answerer, question: str, documents=None) -> Iterator[str
     if answerer is not None and not documents:  # it answers extractively itself when no model is configured
         yield from answerer.stream(question)
     else:
-        yield Generation(assistant.ask(question, documents), AnswerSource.EXTRACTIVE)
+        answer = assistant.ask(question, documents) if documents else assistant.ask(question)
+        yield Generation(answer, AnswerSource.EXTRACTIVE)
 
 
 def _put_reply(history: list[dict], position: int, content: str) -> None:

@@ -137,8 +137,9 @@ class SerializedAssistant:
         self._assistant = assistant
         self.queue = AnswerQueue(queue_size)
 
-    def ask(self, question: str):
-        return self.queue.run(lambda: self._assistant.ask(question), str(question))
+    def ask(self, question: str, documents=None):
+        """`documents`: a DocumentFilter (rag.corpus.select) choosing the documents to answer from."""
+        return self.queue.run(lambda: self._assistant.ask(question, documents), str(question))
 
     def retrieve(self, text: str, notice: str = ""):
         return self.queue.run(lambda: self._assistant.retrieve(text, notice), text)

@@ -256,10 +256,9 @@ def soak(assistant, seconds: float = 30, mix: Mix = Mix(), folder: Path | None =
          floor_seconds: float = 5) -> Report:
     """Serve the app around `assistant` (a rag Assistant): first only poll its health for `floor_seconds`,
     then load it with `mix` for `seconds`."""
-    from app import build_app  # the app module at the repository root
-
     from .feedback import FeedbackStore
     from .server import SerializedAssistant, serving_in_background
+    from .ui import build_app
 
     if folder is None:
         with tempfile.TemporaryDirectory(prefix="rag-soak-") as scratch:
