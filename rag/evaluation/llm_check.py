@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from ..schema import Answer, AnswerSource
+from .metrics import summarize
 
 
 def recorder(answerer) -> tuple[Callable[[str], Answer], list]:
@@ -29,8 +30,6 @@ def _reason(attempt) -> str:
 def summarize_attempts(attempts: list, llm: list, extractive: list) -> dict:
     """`attempts` and the judged outcomes `llm` are for the same questions, in order; `extractive` is
     the extractive pipeline's outcomes on them."""
-    from .harness import summarize
-
     ours, theirs = summarize(llm), summarize(extractive)
     model = [a for a in attempts if a.source == AnswerSource.LLM]
     fallbacks = Counter(_reason(a) for a in attempts if a.source != AnswerSource.LLM)

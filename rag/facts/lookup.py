@@ -5,25 +5,13 @@ from __future__ import annotations
 import re
 
 from ..schema import Concept
-from ..text import normalize
+from ..text import normalize, shared_run
 from .model import Fact, Item, PlanFacts
 
 _SUFFIXES = ("产业", "制造业", "服务业", "企业", "数量", "总数", "（产品）")
 _MIN_STEM = 2
 _MIN_PART = 3  # a part of a name split at brackets or 和 (产品, 数量 alone name nothing)
 NAMED_RUN = 4  # a fact is named by a question that writes this many characters of its name in a row (百亿企业)
-
-
-def shared_run(a: str, b: str) -> int:
-    """Length of the longest run of characters two texts share."""
-    best = 0
-    for i in range(len(a)):
-        for j in range(i + best + 1, len(a) + 1):
-            if a[i:j] in b:
-                best = j - i
-            else:
-                break
-    return best
 
 
 def stems(name: str) -> tuple[str, ...]:

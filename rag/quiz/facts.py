@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from ..corpus.places import Gazetteer, Place
 from ..schema import Clause, ClauseKind, Document, Indicator
-from ..text import Quantity, clause_sentences, parse_quantities
-from .phrases import VERBS, PhraseReader, common, core, segment, widen
+from ..text import Quantity, clause_sentences, parse_quantities, shared_run
+from .phrases import VERBS, PhraseReader, core, segment, widen
 
 _TIME = re.compile(r"^(?:到|至|在)?\d{4}年(?:底|末)?$")
 _QUOTED = re.compile(r"“([^“”，。；：、]{2,16})”")
@@ -224,7 +224,7 @@ class Plan:
         for ind in self.document.indicators:
             values = [v for v in (ind.base_value, ind.target_value) if v]
             if (ind.unit == quantity.unit and any(numeric(v) == quantity.number for v in values)
-                    and common(claim, ind.name) >= 4):
+                    and shared_run(claim, ind.name) >= 4):
                 return f"quantity|{ind.name}|{quantity.number}{quantity.unit}"
         return f"quantity|{clause.ref}|{claim}|{quantity.number}{quantity.unit}"
 

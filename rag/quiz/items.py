@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from ..schema import ClauseKind
+from ..text import shared_run
 from .distractors import Distractors, Drawn
 from .facts import Fact, ListFact, QuantityFact, SectionFact, TableFact, TermFact
 from .model import BLANK, DIFFICULTIES, FALSE, GAP, MULTI_OPTIONS, TRUE, Difficulty, Focus, Kind, QuizItem
-from .phrases import INDUSTRY_ENDINGS, common, core, segment
+from .phrases import INDUSTRY_ENDINGS, core, segment
 
 _QUOTE_MAX = 90
 Builder = Callable[[Fact, Distractors, Kind, random.Random], list[QuizItem]]
@@ -196,7 +197,7 @@ def _subject_item(fact: ListFact, pick: Distractors, rng: random.Random) -> list
     subject = fact.subject or fact.clause.heading
     name = core(subject)
     # the stem must not give its answer away: 聚焦新兴软件 → 软件和信息技术服务业
-    probes = [item for item in fact.askable if common(item, name) < 2]
+    probes = [item for item in fact.askable if shared_run(item, name) < 2]
     if not probes or name in fact.before + fact.ending:
         return []
     probe = rng.choice(probes)

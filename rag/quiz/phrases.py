@@ -45,18 +45,6 @@ def widen(sentence: str, left: int, right: int) -> tuple[int, int]:
     return left, right
 
 
-def common(a: str, b: str) -> int:
-    """Length of the longest common substring."""
-    best = 0
-    for i in range(len(a)):
-        for j in range(i + best + 1, len(a) + 1):
-            if a[i:j] in b:
-                best = j - i
-            else:
-                break
-    return best
-
-
 def core(name: str) -> str:
     """A name without the category word that ends it: 新材料产业 → 新材料."""
     for ending in CATEGORY_ENDINGS:

@@ -1,6 +1,7 @@
 """The shared text layer: one normaliser, one sentence splitter, one grammar for numbers with units,
 one Markdown escaper. Every feature imports these instead of writing its own."""
 
+from .compare import shared_run
 from .markdown import escape_markdown
 from .normalize import clean_input, decode_bytes, normalize, strip_control
 from .quantities import Quantity, fold, parse_quantities, quantities, quantity_occurs
@@ -18,6 +19,7 @@ __all__ = [
     "parse_quantities",
     "quantities",
     "quantity_occurs",
+    "shared_run",
     "split_sentences",
     "strip_control",
 ]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from ...facts import Bound, Fact, Role
-from ...facts.lookup import NAMED_RUN, shared_run
+from ...facts.lookup import NAMED_RUN
 from ...schema import Answer, Hit, Query, Statement
-from ...text import normalize, parse_quantities
+from ...text import normalize, parse_quantities, shared_run
 from ..intent import Comparison, Intent, Operation, Order
 from .base import AnswerContext, build_answer
 
