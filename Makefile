@@ -31,6 +31,7 @@ browser: install
 
 eval: install
 	$(PY) -m rag eval
+	$(PY) -m rag eval-profiles
 	$(PY) -m rag eval-library
 
 # 100 concurrent clients for 30 s against the app on loopback: 5xx, lost feedback, health p99, page waits

@@ -298,10 +298,9 @@ def test_nothing_covers_the_answer_text_or_its_links(screen):
     shot(screen, "chat")
 
     screen.mouse.wheel(0, -10_000)  # back to the first question: no label over its first line
-    screen.wait_for_timeout(500)
-    first = screen.locator('#chat [data-testid="user"]').first
-    top_left = "e => { const r = e.getBoundingClientRect(); return document.elementFromPoint(r.left + 8, r.top + 8); }"
-    assert first.evaluate(f"e => e.contains(({top_left})(e))")
+    uncovered = """() => { const e = document.querySelector('#chat [data-testid="user"]');
+      const r = e.getBoundingClientRect(); return e.contains(document.elementFromPoint(r.left + 8, r.top + 8)); }"""
+    screen.wait_for_function(uncovered, timeout=5_000)  # once the scroll has come to rest
     assert screen.locator('#chat [data-testid="block-label"]').filter(visible=True).count() == 0
 
 
