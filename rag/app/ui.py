@@ -42,6 +42,7 @@ from .tabs import quiz as quiz_ui
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).parent / "assets"
+LISTED_DOCUMENTS = 3  # the page's header names this many documents of a library
 CHAT_PLACEHOLDER = "回答均摘自规划原文，并注明条款编号；点击编号即可查看条款全文。"
 
 
@@ -130,6 +131,14 @@ def browse_tab(assistant) -> None:
             gr.HTML(indicator_table_html(table, clause_href), js_on_load=None, elem_classes="indicators")
 
 
+def _library_line(documents, library_title: str) -> str:
+    """What the page answers from: the one document, or the library's name and its documents."""
+    if len(documents) == 1:
+        return f"《{documents[0].meta.title}》（{documents[0].meta.doc_number}）"
+    names = "、".join(f"《{d.meta.title}》" for d in documents[:LISTED_DOCUMENTS])
+    return f"{library_title}：{len(documents)} 份文件（{names}{'等' if len(documents) > LISTED_DOCUMENTS else ''}）"
+
+
 def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
              admin_token: str | None = None) -> gr.Blocks:
     tabs = [
@@ -138,10 +147,9 @@ def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
         ("企业政策匹配", measures_ui.render_tab),
         ("测验生成", quiz_ui.render_tab),
     ]
-    meta = assistant.documents[0].meta
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_SWEEP) as ui:
         stale = f"\n\n> ⚠️ {assistant.index.notice}" if assistant.index.notice else ""  # index older than corpus
-        gr.Markdown(f"## {TITLE}\n《{meta.title}》（{meta.doc_number}）{stale}")
+        gr.Markdown(f"## {TITLE}\n{_library_line(assistant.documents, assistant.settings.library_title)}{stale}")
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs(overflow_behavior="wrap"):

@@ -6,7 +6,10 @@ Wiring only: quizzes are built by rag.quiz and written by rag.quiz.export. The l
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
+import time
 from functools import partial
 from pathlib import Path
 
@@ -26,6 +29,21 @@ DOWNLOAD_NAMES = {
 }
 
 
+BUNDLE_MINUTES = 30  # a quiz's files are offered this long; older bundles are deleted when a new one is made
+
+
+def _bundle_folder() -> Path:
+    """A new private folder for one quiz's files, under one parent whose bundles older than BUNDLE_MINUTES
+    are removed first, so that the files of many quizzes do not pile up in the temporary folder."""
+    parent = Path(tempfile.gettempdir()) / f"rag-quiz-{os.getuid()}"
+    parent.mkdir(mode=0o700, exist_ok=True)
+    cutoff = time.time() - BUNDLE_MINUTES * 60
+    for old in parent.iterdir():
+        if old.is_dir() and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix="quiz-", dir=parent))
+
+
 def generate(documents: list[Document], tokenizer: Tokenizer | None, section: str, kinds: list[str],
              difficulty: str, count: float | None, seed: float | None) -> tuple[str, list[str]]:
     """Preview (the trainer's version, in Markdown) and the files to download; a message instead on bad input."""
@@ -36,7 +54,7 @@ def generate(documents: list[Document], tokenizer: Tokenizer | None, section: st
         return f"**无法生成测验：** {error}", []
     if not quiz.items:
         return "**没有符合条件的题目**，请放宽范围、题型或难度。", []
-    folder = Path(tempfile.mkdtemp(prefix="quiz-"))
+    folder = _bundle_folder()
     preview = to_markdown(quiz, answers=True)
     if quiz.note:
         preview = f"> 注意：{quiz.note}\n\n{preview}"
