@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import quote, unquote
 
+from ..corpus.table_views import indicator_tables
 from ..qa.engine import EMPTY_QUESTION
 from ..qa.query import complete_follow_up
 from ..schema import Answer, AnswerSource, Citation, Clause, ClauseKind, Document, Generation
-from ..corpus.table_views import indicator_tables
 from ..text import escape_markdown
+from .assistant import AssistantLike
 from .feedback import FeedbackStore
 from .present import indicator_table_html
 
@@ -63,7 +64,7 @@ GENERATED_NOTE = "*本回答由大模型依据所引条款撰写，引用与数�
 
 
 def respond(
-    assistant, message: str, history: list[dict], turns: list[Turn], answerer=None, documents=None
+    assistant: AssistantLike, message: str, history: list[dict], turns: list[Turn], answerer=None, documents=None
 ) -> Iterator[tuple[list[dict], list[Turn]]]:
     """Answer a chat message, yielding the history and turns each time the display changes: the verified
     part of a generated answer as it grows (with an `answerer`, rag.llm.GenerativeAnswerer), then the final
@@ -187,7 +188,7 @@ def _quoted_sentence(statement: str, citation: Citation) -> str | None:
 PANEL_PLACEHOLDER = "点击回答或目录中的条款编号（如【二（三）5】），在此查看条款全文及其在规划中的位置。"
 
 
-def clause_panel(assistant, request: str) -> str:
+def clause_panel(assistant: AssistantLike, request: str) -> str:
     """The clause panel for a clause request: the clause's whole text, its place in the outline, its neighbours."""
     parsed = parse_clause_request(request)
     if parsed is None:

@@ -33,6 +33,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Settings
+from .assistant import AssistantLike
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -213,7 +214,7 @@ def _question(body: bytes) -> str | JSONResponse:
     return question
 
 
-def create_api(assistant) -> FastAPI:
+def create_api(assistant: AssistantLike) -> FastAPI:
     shared = assistant if isinstance(assistant, SerializedAssistant) else SerializedAssistant(assistant)
     api = FastAPI(title=TITLE, docs_url="/api/docs", openapi_url="/api/openapi.json")
 
@@ -256,7 +257,8 @@ def create_api(assistant) -> FastAPI:
     return api
 
 
-def create_app(assistant, ui: gr.Blocks, settings: Settings | None = None, **mount_options) -> FastAPI:
+def create_app(assistant: AssistantLike, ui: gr.Blocks, settings: Settings | None = None,
+               **mount_options) -> FastAPI:
     """The JSON endpoint and the page, on one FastAPI app behind the RequestGuard. mount_options go to
     gr.mount_gradio_app (theme, css, js, head)."""
     import gradio as gr  # seconds to import: not before the start page is up (rag.app.startup)

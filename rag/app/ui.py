@@ -23,6 +23,7 @@ from ..config import Settings
 from ..corpus.table_views import indicator_tables
 from ..qa.answerers.generative import GenerativeAnswerer
 from ..text import clean_input
+from .assistant import AssistantLike
 from .chat import (
     EXAMPLE_QUESTIONS,
     PANEL_PLACEHOLDER,
@@ -46,7 +47,7 @@ LISTED_DOCUMENTS = 3  # the page's header names this many documents of a library
 CHAT_PLACEHOLDER = "回答均摘自规划原文，并注明条款编号；点击编号即可查看条款全文。"
 
 
-def chat_tab(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None, admin_token: str | None) -> None:
+def chat_tab(assistant: AssistantLike, feedback: FeedbackStore, answerer: GenerativeAnswerer | None, admin_token: str | None) -> None:
     turns = gr.State([])
     rated = gr.State(None)  # the feedback row a comment is attached to
     chatbot = gr.Chatbot(
@@ -122,7 +123,7 @@ def export_tab(feedback: FeedbackStore, admin_token: str) -> None:
     export.click(export_csv, token, exported, api_visibility="private")
 
 
-def browse_tab(assistant) -> None:
+def browse_tab(assistant: AssistantLike) -> None:
     for document in assistant.documents:
         with gr.Accordion("目录（点击条款查看全文）", open=True):
             gr.Markdown(outline_markdown(document), elem_classes="outline")
@@ -139,7 +140,7 @@ def _library_line(documents, library_title: str) -> str:
     return f"{library_title}：{len(documents)} 份文件（{names}{'等' if len(documents) > LISTED_DOCUMENTS else ''}）"
 
 
-def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
+def build_ui(assistant: AssistantLike, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
              admin_token: str | None = None) -> gr.Blocks:
     tabs = [
         ("政策问答", partial(chat_tab, feedback=feedback, answerer=answerer, admin_token=admin_token)),
@@ -169,7 +170,7 @@ def build_ui(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | 
     return ui
 
 
-def build_app(assistant, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
+def build_app(assistant: AssistantLike, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
               settings: Settings | None = None) -> FastAPI:
     """The app; with an answerer (a configured LLM) the chat streams generated, verified answers."""
     settings = settings or Settings.from_env()
