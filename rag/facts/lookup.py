@@ -55,12 +55,6 @@ class FactLookup:
         best = scored[0][0] if scored else 0
         return [fact for score, _, fact in scored if score == best or score <= -2]
 
-    def mention(self, fact: Fact, text: str) -> str:
-        """The longest of the fact's names the question writes ("" when it is found only through concepts):
-        two facts with the same mention are the same thing stated twice (a table row and a sentence)."""
-        question = normalize(text).lower()
-        return next((n for n in self.names(fact) if n in question), "")
-
     def items_named_in(self, text: str) -> list[Item]:
         question = normalize(text).lower()
         return [item for item in self.plan.items if any(s in question for s in stems(item.name))]

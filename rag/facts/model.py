@@ -75,8 +75,5 @@ class PlanFacts:
     facts: tuple[Fact, ...]
     items: tuple[Item, ...]
 
-    def items_in(self, parent_ref: str) -> tuple[Item, ...]:
-        return tuple(i for i in self.items if i.parent == parent_ref)
-
     def facts_of(self, ref: str) -> tuple[Fact, ...]:
         return tuple(f for f in self.facts if f.ref == ref)
