@@ -187,3 +187,69 @@ def test_questions_about_the_document_itself(assistant, document):
     assert document.meta.recipients in recipients.text and recipients.citations[0].ref == "通知"
     purpose = assistant.ask("制定这个规划的目的是什么")
     assert purpose.citations[0].ref == "前言" and "编制目的" in purpose.text
+
+
+def test_growth_in_per_cent_is_computed_from_base_and_target(assistant):
+    answer = assistant.ask("千亿企业数量从2025到2030年增长百分之几？")
+    assert not answer.refused
+    assert "（8－5）÷5＝60%" in answer.text and "【专栏·指标9】" in answer.text
+
+
+def test_a_filter_reads_amounts_without_the_yuan_and_keeps_the_bound_itself(assistant):
+    below = assistant.ask("营收目标不到1100亿的产业有哪些")
+    assert "轨道交通装备产业：660亿元" in below.text and "1100亿元" not in below.text
+    above = assistant.ask("营收目标6000亿以上的产业有哪些")
+    assert "轻工产业：6000亿元" in above.text and "食品产业：6300亿元" in above.text
+    assert "有色金属" not in above.text
+
+
+def test_a_range_with_an_open_upper_bound_excludes_it(assistant):
+    answer = assistant.ask("营收目标在3600亿以上、不到4000亿的产业有哪些")
+    assert "新能源电力装备产业：3600亿元" in answer.text and "4000亿元" not in answer.text
+
+
+def test_highest_and_lowest_together(assistant):
+    answer = assistant.ask("新兴产业里营收目标最高和最低的各是哪个")
+    assert "新材料产业：7700亿元" in answer.text and "生物医药产业：1200亿元" in answer.text
+
+
+def test_ranking_by_the_rise_from_base_to_target(assistant):
+    answer = assistant.ask("比重类的指标里哪个提高得最多")
+    assert "计算：" in answer.text and "个百分点" in answer.text
+    assert "【专栏·指标" in answer.text
+
+
+def test_a_sum_counts_only_the_numbers_the_question_names(assistant):
+    named = assistant.ask("基础级和卓越级智能工厂加起来至少多少家")
+    assert "2000＋50＝2050（家）" in named.text
+    whole = assistant.ask("各级智能工厂总共要建多少家")
+    assert "2000＋800＋50＝2850（家）" in whole.text
+
+
+def test_a_sum_over_a_category_adds_one_target_per_item(assistant):
+    answer = assistant.ask("培育壮大的新兴产业营收目标加起来一共多少亿元")
+    assert "＝28200（亿元）" in answer.text  # 营收 of seven items
+    assert "软件和信息技术服务业：力争软件业务收入达到2500亿元（口径不同，未计入合计）" in answer.text
+
+
+def test_a_calculation_never_uses_numbers_of_a_thing_the_question_does_not_name(assistant):
+    answer = assistant.ask("数字经济核心产业占GDP比重要提高多少")
+    assert "9－7.4＝1.6（个百分点）" in answer.text and "6.5" not in answer.text
+
+
+def test_cumulative_growth_of_a_yearly_rate_is_compounded(assistant):
+    answer = assistant.ask("规上工业研发经费按目标年均增速算，五年累计增长多少")
+    assert "（1＋7.5%）^5" in answer.text and "累计增长约43.56%" in answer.text
+
+
+def test_an_enterprise_describing_itself_gets_the_clauses_that_concern_it(assistant):
+    answer = assistant.ask("我们是湘潭一家做风电装备零部件的民营企业，想开拓海外市场，规划里有哪些相关内容？")
+    assert not answer.refused
+    refs = [c.ref for c in answer.citations]
+    assert "二（三）6" in refs, refs  # its industry: 新能源电力装备
+    assert any(ref.startswith("三（八）") for ref in refs), refs  # going abroad, private enterprises
+
+
+def test_a_place_alone_does_not_make_a_clause_an_answer(assistant):
+    answer = assistant.ask("株洲的房价今年会涨吗")
+    assert answer.refused

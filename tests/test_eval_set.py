@@ -15,9 +15,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
-    "dev": {"file": ROOT / "evals" / "dev.jsonl", "refuse": {"out_of_scope"}, "computed": set(),
-            "types": {"indicator", "industry", "region", "enterprise", "multi", "document", "paraphrase",
-                      "out_of_scope", "false_premise"}, "evidence_max": 25},
+    "dev": {"file": ROOT / "evals" / "dev.jsonl", "refuse": {"out_of_scope", "missing_detail"},
+            "computed": {"calculation", "compare"},
+            "types": {"indicator", "industry", "item_target", "calculation", "compare", "list", "region",
+                      "enterprise", "multi", "document", "paraphrase", "missing_detail", "out_of_scope",
+                      "false_premise"}, "evidence_max": 45},
     "test": {"file": ROOT / "evals" / "test.jsonl", "refuse": {"out_of_scope", "missing_detail"},
              "computed": {"calculation", "compare"},
              "types": {"indicator", "item_target", "calculation", "compare", "list", "region", "enterprise",

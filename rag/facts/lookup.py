@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from ..schema import Concept
-from ..text import normalize, shared_run
+from ..text import normalize
 from .model import Fact, Item, PlanFacts
 
 _SUFFIXES = ("产业", "制造业", "服务业", "企业", "数量", "总数", "（产品）")
 _MIN_STEM = 2
 _MIN_PART = 3  # a part of a name split at brackets or 和 (产品, 数量 alone name nothing)
 NAMED_RUN = 4  # a fact is named by a question that writes this many characters of its name in a row (百亿企业)
+DISTINCTIVE = 2  # ... that name at most this many of the plan's things (企业数量 names many: it names none)
 
 
 def stems(name: str) -> tuple[str, ...]:
@@ -30,26 +31,43 @@ class FactLookup:
     def __init__(self, plan: PlanFacts):
         self.plan = plan
         self.item_of = {item.ref: item for item in plan.items}
+        self._subjects = {normalize(f.subject).lower() for f in plan.facts} | {
+            normalize(i.name).lower() for i in plan.items}
+
+    def _named_by_run(self, question: str, name: str) -> bool:
+        """The question writes a run of the name that is long enough and names few of the plan's things."""
+        for start in range(len(question) - NAMED_RUN + 1):
+            for end in range(start + NAMED_RUN, len(question) + 1):
+                run = question[start:end]
+                if run not in name:
+                    break
+                if sum(run in subject for subject in self._subjects) <= DISTINCTIVE:
+                    return True
+        return False
 
     def names(self, fact: Fact) -> tuple[str, ...]:
         item = self.item_of.get(fact.ref)
         return stems(fact.subject) + (stems(item.name) if item and fact.subject in (item.name, "") else ())
 
-    def named_in(self, text: str, concepts: tuple[Concept, ...] = ()) -> list[Fact]:
+    def named_in(self, text: str, concepts: tuple[Concept, ...] = (), by_name: bool = False) -> list[Fact]:
         """Facts the question is about, best first: a whole name (or a short form of it) written in the
-        question counts most; then how many of the question's key concepts the fact's name holds."""
+        question counts most; then how many of the question's key concepts the fact's name holds.
+        With `by_name`, only facts whose name the question writes (what a calculation may use)."""
         question = normalize(text).lower()
+        # the question also as the plan would write it (规上 → 规模以上)
+        written = [question] + [question.replace(c.word.lower(), form.lower()) for c in concepts
+                                for form in c.forms[1:] if c.word.lower() in question]
         key = [c for c in concepts if not c.generic]
         scored = []
         for fact in self.plan.facts:
             names = self.names(fact)
             joined = "\n".join(names)
-            named = [question.find(n) for n in names if n in question]
-            if not named and shared_run(question, names[0]) >= NAMED_RUN:
+            named = [q.find(n) for q in written for n in names if n in q]
+            if not named and any(self._named_by_run(q, names[0]) for q in written):
                 named = [len(question)]
             covered = sum(any(f.lower() in joined for f in c.forms) for c in key)
             score = (2 if named else 0) + covered
-            if score:
+            if score and (named or not by_name):
                 scored.append((-score, min(named, default=len(question)), fact))
         scored.sort(key=lambda row: row[:2])
         best = scored[0][0] if scored else 0

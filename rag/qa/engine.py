@@ -24,6 +24,7 @@ from ..facts import extract_facts
 from ..facts.lookup import FactLookup
 from ..index.store import Index, open_index
 from ..index.tokenize import Tokenizer
+from ..measures.match import MeasureFinder
 from ..schema import Answer, Clause, Document, Hit, Query, Route
 from ..text.normalize import EMPTY_QUESTION
 from .answerers import ANSWERERS, AnswerContext, combine, refusal
@@ -53,7 +54,7 @@ class Assistant:
         self.retriever = Retriever(self.index, self.documents, self.embedder)
         self.facts = extract_facts(self.documents)
         self.context = AnswerContext(self.retriever.documents, FactLookup(self.facts), self.tokenizer.gazetteer,
-                                     self.retriever.idf)
+                                     self.retriever.idf, MeasureFinder(self.documents, self.tokenizer))
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
 

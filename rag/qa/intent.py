@@ -4,6 +4,7 @@
 - rank / filter: 最高的三个, 排前五, 低于1500亿元的有哪些
 - list: 有哪些, 哪几个, 分别是, 包括什么
 - claim: a statement put up for confirmation (…吧, 对吗, 是不是, 是吗)
+- about self: the asker speaks of their own enterprise (我们, 我司, 我厂, 本公司)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..text import normalize
 
 class Operation(StrEnum):
     DIFFERENCE = "difference"  # target − base, or A − B
+    GROWTH = "growth"  # (target − base) ÷ base, in per cent
     RATIO = "ratio"  # A ÷ B, growth multiple
     SUM = "sum"
     PER_YEAR = "per_year"
@@ -26,6 +28,7 @@ class Operation(StrEnum):
 class Order(StrEnum):
     HIGHEST = "highest"
     LOWEST = "lowest"
+    BOTH = "both"  # 最高的和最低的
 
 
 class Comparison(StrEnum):
@@ -42,28 +45,36 @@ class Intent:
     comparison: Comparison | None = None
     threshold: str = ""  # the number a filter compares with, as written (1500亿元)
     upper: str = ""  # with BETWEEN, the upper bound (在3000亿元到5000亿元之间)
+    inclusive: bool = True  # the threshold itself qualifies (5000亿元以上, 不低于); not with 超过, 低于
+    upper_inclusive: bool = True  # ... and the upper bound of BETWEEN (不到4000亿元: not)
+    by_change: bool = False  # ranked by how much each rises from base to target (提高最多)
     which_of: bool = False  # 哪个更高/谁多: a choice between the items the question names
     wants_list: bool = False
     claim: bool = False
+    about_self: bool = False  # the asker describes their own enterprise (我们是做…的)
 
 
 _CN_DIGITS = {ch: i for i, ch in enumerate("零一二三四五六七八九十")} | {"两": 2}
-_CHANGE = r"(?:增加|增长|提高|提升|上升|下降|降低|减少|多出|高出|低|高|多|少|差|相差|扩大|缩小)"
-_DIFFERENCE = re.compile(rf"{_CHANGE}了?(?:多少|几|百分之几)|几个百分点|多少个百分点|差距|差额|相差|差多少|净增")
+_CHANGE = r"(?:增加|增长|提高|提升|上升|下降|降低|减少|多出|高出|相差|扩大|缩小|涨|增|(?<![至最不])[低高多少差])"
+_DIFFERENCE = re.compile(rf"{_CHANGE}了?(?:多少|几)|(?:新增|拉高|多出)(?:多少|几)|几个(?:百分)?点|多少个(?:百分)?点|"
+                         r"差距|差额|相差|差多少|净增")
+_GROWTH = re.compile(rf"{_CHANGE}了?(?:百分之(?:多少|几)|几成)|增幅|涨幅|增长率")
 _RATIO = re.compile(r"多少倍|几倍|是.{0,12}的多少|翻(?:几|多少)")
-_SUM = re.compile(r"一共|总共|合计|加起来|总计|共计|加在一起|总数是多少")
+_SUM = re.compile(r"一共|总共|合计|加起来|加总|加一块|加到一起|总和|总计|共计|加在一起|总数是多少")
+_BY_CHANGE = re.compile(r"(?:提高|提升|增长|增加|上升|下降|降低|提|涨|升|降)得?最(?:多|少|快|慢|大|小)|(?:增幅|涨幅|幅度)最")
 _PER_YEAR = re.compile(r"平均每年|每年平均|年均(?:要|需要|得)?(?:新增|增加)")
 _HIGHEST = re.compile(r"最高|最大|最多|排(?:名)?(?:第一|前)|领先|靠前")
 _LOWEST = re.compile(r"最低|最小|最少|垫底|靠后|排(?:名)?(?:最后|末)")
 _TOP = re.compile(rf"前([{CN_NUM}\d]{{1,2}})|([{CN_NUM}\d]{{1,2}})个|([{CN_NUM}\d]{{1,2}})大")
 _WHICH = re.compile(r"哪(?:个|一个|项)[^，。？?、]{0,8}?(?:更|最)(?:高|大|多|低|小|少)|哪(?:个|一个|项)(?:高|大|多|低|小|少)|谁[^，。？?、]{0,6}?(?:更)?(?:高|大|多|低|少)")
-_BELOW = re.compile(r"(?:低于|少于|小于|不到|不足|未达到|不超过)\s*(\d+(?:\.\d+)?\s*[亿万千]*[元家个%])|"
-                    r"(\d+(?:\.\d+)?\s*[亿万千]*[元家个%])(?:以下|以内)")
-_ABOVE = re.compile(r"(?:高于|多于|大于|超过|超出|不少于|不低于)\s*(\d+(?:\.\d+)?\s*[亿万千]*[元家个%])|"
-                    r"(\d+(?:\.\d+)?\s*[亿万千]*[元家个%])(?:以上)")
-_AMOUNT = r"\d+(?:\.\d+)?\s*[亿万千]*[元家个%]?"
+_AMOUNT = r"\d+(?:\.\d+)?\s*(?:[亿万千]+元?|[元家个%])"
+_INCLUDED = r"\s*(?:[（(]含[）)])?\s*"
+_BELOW = re.compile(rf"(低于|少于|小于|不到|不足|未达到|不超过|未超过)\s*({_AMOUNT})|({_AMOUNT}){_INCLUDED}(以下|以内)")
+_ABOVE = re.compile(rf"(高于|多于|大于|超过|超出|不少于|不低于|达到)\s*({_AMOUNT})|({_AMOUNT}){_INCLUDED}(以上)")
+_STRICT = {"低于", "少于", "小于", "不到", "不足", "未达到", "高于", "多于", "大于", "超过", "超出"}
 _BETWEEN = re.compile(rf"({_AMOUNT})\s*(?:到|至|～|~|-|—)\s*({_AMOUNT})(?:之间|以内|区间)")
 _LIST = re.compile(r"哪些|哪几|都有|有什么|有啥|包括|包含|分别|列举|列出|各(?:自|是)|是哪(?:几|些)")
+_SELF = re.compile(r"我们|我司|我公司|我厂|我家|咱们|咱家|俺们|本公司|本企业|本厂|我是|我在")
 _CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$")
 
 
@@ -72,28 +83,40 @@ def read_intent(question: str) -> Intent:
     operation = None
     if _RATIO.search(text):
         operation = Operation.RATIO
+    elif _GROWTH.search(text):
+        operation = Operation.GROWTH
     elif _PER_YEAR.search(text):
         operation = Operation.PER_YEAR
     elif _DIFFERENCE.search(text):
         operation = Operation.DIFFERENCE
     elif _SUM.search(text) and "多少" in text and "哪" not in text:  # 一共有哪几个 lists; 一共多少家 adds up
         operation = Operation.SUM
-    order = Order.HIGHEST if _HIGHEST.search(text) else Order.LOWEST if _LOWEST.search(text) else None
+    highest, lowest = _HIGHEST.search(text), _LOWEST.search(text)
+    order = Order.BOTH if highest and lowest else Order.HIGHEST if highest else Order.LOWEST if lowest else None
     which = _WHICH.search(text)
     if which and order is None:
         order = Order.LOWEST if re.search(r"[低小少]", which.group(0)) else Order.HIGHEST
-    comparison, threshold, upper = None, "", ""
+    comparison, threshold, upper, inclusive, upper_inclusive = None, "", "", True, True
     between = _BETWEEN.search(text)
+    below, above = _BELOW.search(text), _ABOVE.search(text)
     if between:
         comparison, threshold, upper = Comparison.BETWEEN, between.group(1), between.group(2)
-    for kind, pattern in () if between else ((Comparison.BELOW, _BELOW), (Comparison.ABOVE, _ABOVE)):
-        match = pattern.search(text)
-        if match:
-            comparison, threshold = kind, (match.group(1) or match.group(2)).replace(" ", "")
-            break
+    elif below and above:  # 3000亿元以上、不到4000亿元
+        comparison = Comparison.BETWEEN
+        (threshold, inclusive), (upper, upper_inclusive) = _bound(above), _bound(below)
+    elif below or above:
+        comparison = Comparison.BELOW if below else Comparison.ABOVE
+        threshold, inclusive = _bound(below or above)
     return Intent(operation=operation, order=order, top=_top(text) if order else 0, comparison=comparison,
-                  threshold=threshold, upper=upper, which_of=bool(which), wants_list=bool(_LIST.search(text)),
-                  claim=bool(_CLAIM.search(text)))
+                  threshold=threshold, upper=upper, inclusive=inclusive, upper_inclusive=upper_inclusive, by_change=bool(_BY_CHANGE.search(text)),
+                  which_of=bool(which), wants_list=bool(_LIST.search(text)),
+                  claim=bool(_CLAIM.search(text)), about_self=bool(_SELF.search(text)))
+
+
+def _bound(match: re.Match) -> tuple[str, bool]:
+    """The amount a filter compares with, and whether the amount itself qualifies."""
+    word, amount = (match.group(1), match.group(2)) if match.group(2) else (match.group(4), match.group(3))
+    return amount.replace(" ", ""), word not in _STRICT
 
 
 def _top(text: str) -> int:

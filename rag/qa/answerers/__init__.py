@@ -4,6 +4,7 @@ the retrieved clauses (rag.qa.answerers.base.Answerer)."""
 from .base import AnswerContext, Answerer, build_answer, combine, refusal
 from .claims import answer_claim
 from .documents import answer_document_facts
+from .enterprise import EnterpriseAnswerer
 from .extractive import MissingDetailAnswerer, PassageAnswerer, answer_out_of_scope, answer_reference
 from .listing import answer_list
 from .quantitative import answer_calculation, answer_ranking
@@ -17,6 +18,7 @@ ANSWERERS: tuple[Answerer, ...] = (
     MissingDetailAnswerer(_PASSAGES),  # 规划提到…，但未规定… (an amount, a date, a body, a procedure, criteria)
     answer_calculation,  # 增加多少, 几个百分点, 多少倍, 一共: computed from cited facts
     answer_ranking,  # 最高的三个, 低于1500亿元的: over every comparable item
+    EnterpriseAnswerer(_PASSAGES),  # 我们是做…的: the direct answer, then the clauses that concern the firm
     answer_list,  # 有哪些: every item of a heading, each cited
     answer_claim,  # …吧, 对吗: 不是/是的 with the cited fact
     _PASSAGES,  # the best sentences, or an honest refusal when nothing covers the question

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from ...corpus.places import Gazetteer
 from ...facts.lookup import FactLookup
+from ...measures.match import MeasureFinder
 from ...schema import Answer, Citation, Clause, Document, Hit, Query, Statement
 from ...text import normalize
 from ..intent import Intent
@@ -27,6 +28,7 @@ class AnswerContext:
     facts: FactLookup
     places: Gazetteer
     idf: Callable[[str], float]
+    measures: MeasureFinder | None = None  # what concerns an enterprise that describes itself
 
     def clause(self, doc_id: str, ref: str) -> Clause | None:
         document = self.documents.get(doc_id)
@@ -81,8 +83,9 @@ def combine(question: str, parts: list[str], answers: list[Answer], notice: str 
         if answer.statements and not new:
             lines.append("见上文" + "".join(dict.fromkeys(f"【{s.ref}】" for s in answer.statements)) + "。")
         elif answer.statements:  # the part's lines without those already given for an earlier part
-            given = {line(s) for s in answer.statements if s not in new}
-            lines.extend(text for text in answer.text.split("\n") if text not in given)
+            given = {line(s) for s in answer.statements if s not in new} | set(lines)
+            own = [text for text in answer.text.split("\n") if text not in given]
+            lines.extend(own or ["见上文" + "".join(dict.fromkeys(f"【{s.ref}】" for s in answer.statements)) + "。"])
         else:
             lines.append(answer.text)
         if refused or not answer.refused:  # an answered part's evidence, not another part's nearest clauses

@@ -97,6 +97,14 @@ def _union_coverage(chosen: list[_ClauseMatch], weights: dict[str, float]) -> fl
     return sum(weights[w] for w in covered) / total if total else 1.0
 
 
+def _only_scope(chosen: list[_ClauseMatch], key: tuple[Concept, ...]) -> bool:
+    """The clauses share only the question's scope (a place, 全省) while what it asks about is nowhere in
+    them (长沙 + 二套房限购): the place is where, not what."""
+    covered = frozenset().union(*(m.covered for m in chosen))
+    topic = [c for c in key if not (c.qualifier or c.proper or c.generic)]
+    return any(c.salient for c in topic) and not any(c.word in covered for c in topic)
+
+
 def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> list[_ClauseMatch]:
     """The best clause, then those that add concepts the chosen ones miss, or tie with the best."""
     total = sum(weights.values()) or 1.0
@@ -193,8 +201,11 @@ class PassageAnswerer:
                 parts = [c.word for c in known if not c.qualifier and not matches_concept(c, titles)]
                 lead = (f"规划没有单列{quoted(parts or [c.word for c in known])}的数值，"
                         f"以下是其所在条款“{chosen[0].clause.heading}”的整体目标：")
-        if not chosen or _union_coverage(chosen, weights) < MIN_COVERAGE:
+        scope_only = bool(chosen) and _only_scope(chosen, key)
+        if not chosen or _union_coverage(chosen, weights) < MIN_COVERAGE or scope_only:
             missing = [c.word for c in known if not any(matches_concept(c, self._context(h.clause)) for h in hits[:3])]
+            if scope_only:
+                missing = [c.word for c in key if c.salient and not (c.qualifier or c.proper or c.generic)]
             subject = quoted(missing or [c.word for c in key])
             reason = f"规划中未找到关于{subject}的具体数值" if query.wants_number else f"规划中未找到关于{subject}的内容"
             return refusal(query, hits, reason + "。")

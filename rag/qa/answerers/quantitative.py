@@ -3,11 +3,12 @@ items, and claims checked against what the plan states. Every operand is cited; 
 
 from __future__ import annotations
 
+import os
 import re
 
 from ...facts import Bound, Fact, Role
 from ...facts.lookup import NAMED_RUN
-from ...schema import Answer, Hit, Query, Statement
+from ...schema import Answer, Hit, Query, Route, Statement
 from ...text import normalize, parse_quantities, shared_run
 from ..intent import Comparison, Intent, Operation, Order
 from .base import AnswerContext, build_answer
@@ -17,6 +18,10 @@ _RATE = re.compile(r"增速|增长|降低|下降|减少")
 _INDICATORS = re.compile(r"指标")
 _EACH = re.compile(r"分别|各自|各|每个")
 _EXPLICIT_DIFFERENCE = re.compile(r"百分点|差|比|相比|高出|低于|高于|多出")
+_PERCENT_WORDS = re.compile(r"百分|%|比重|比率|占比|比例")
+_RISE = re.compile(r"提高|提升|增长|增加|上升|提|涨|升")
+_CUMULATIVE = re.compile(r"累计|总共|一共|合计|倍")
+_TWO_THINGS = re.compile(r"(?<![占对])比(?![重例])|和|与|跟|同|对比|差距|相差|之间")
 MAX_RANKED = 20
 
 
@@ -62,17 +67,26 @@ def _targets(facts: list[Fact]) -> list[Fact]:
 def answer_calculation(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
     if intent.operation is None:
         return None
-    facts = context.facts.named_in(query.text, query.concepts)
     if intent.operation == Operation.SUM:
-        return _sum(query, hits, context, facts)
+        return _sum(query, hits, context, context.facts.named_in(query.text, query.concepts))
+    facts = context.facts.named_in(query.text, query.concepts, by_name=True)  # never a number merely alike
+    if not facts and hits and hits[0].route == Route.INDICATOR:  # a table row the question names in its words
+        facts = context.facts.plan.facts_of(hits[0].clause.ref)
+    if facts and _is_rate(facts[0]) and _CUMULATIVE.search(query.text):
+        target = next((f for f in facts if f.role == Role.TARGET and _is_rate(f)), None)
+        return _compound(query, hits, context, target) if target else None
     if not facts or (intent.operation == Operation.DIFFERENCE and _is_rate(facts[0])
                      and not _EXPLICIT_DIFFERENCE.search(query.text)):
         return None  # 每年增长多少 asks for a growth rate's value, not a difference
+    if intent.operation == Operation.DIFFERENCE and _is_increment(facts[0]):
+        return None  # 五年新增多少 of 新增规上企业 (累计3000家): the target is the answer, not target − base
     things = _things(facts)
     rows = [_base_and_target(group) for group in things]
     changes = [(base, target) for base, target in rows if base and target]
     if len(changes) >= 2 and _EACH.search(query.text):
         return _changes(query, intent, hits, context, changes)
+    if changes and rows[0] == changes[0] and not _TWO_THINGS.search(query.text):
+        return _changes(query, intent, hits, context, changes[:1])  # one thing named: its base to its target
     firsts = [target for _, target in rows if target]
     same_unit = [f for f in firsts if f.unit == firsts[0].unit] if firsts else []
     if len(same_unit) >= 2:
@@ -83,6 +97,11 @@ def answer_calculation(query: Query, intent: Intent, hits: list[Hit], context: A
     if target and intent.operation == Operation.RATIO and _is_rate(target):
         return _compound(query, hits, context, target)
     return None
+
+
+def _is_increment(fact: Fact) -> bool:
+    """A measure that is itself an increase (新增…, a cumulative target): subtracting its base means nothing."""
+    return fact.subject.startswith("新增") or "累计" in fact.span
 
 
 def _things(facts: list[Fact]) -> list[list[Fact]]:
@@ -127,20 +146,30 @@ def _change(intent: Intent, base: Fact, target: Fact) -> str:
     """The working of one change from base to target: a difference, a multiple or a yearly average."""
     years = int(target.year) - int(base.year) if target.year and base.year else 0
     if intent.operation == Operation.RATIO:
-        return f"{target.value_text}÷{base.value_text}≈{number(target.value / base.value)}（倍）"
+        return f"{target.value_text}÷{base.value_text}{_approximately(target.value / base.value)}倍"
+    if intent.operation == Operation.GROWTH:
+        growth = (target.value - base.value) / base.value * 100
+        return f"（{target.value_text}－{base.value_text}）÷{base.value_text}{_approximately(growth)}%"
     if intent.operation == Operation.PER_YEAR and years:
         cumulative = "累计" in target.span
         change = target.value if cumulative else target.value - base.value
         operands = target.value_text if cumulative else f"（{target.value_text}－{base.value_text}）"
-        return f"{operands}÷{years}≈{number(change / years)}（{target.unit}/年）"
+        return f"{operands}÷{years}{_approximately(change / years)}（{target.unit}/年）"
     return f"{target.value_text}－{base.value_text}＝{number(target.value - base.value)}（{_unit_of_difference(target.unit)}）"
+
+
+def _approximately(value: float) -> str:
+    """＝3 when the result is exact to two places, ≈3.12 when it is rounded."""
+    return f"{'＝' if abs(round(value, 2) - value) < 1e-9 else '≈'}{number(value)}"
 
 
 def _compound(query, hits, context, rate: Fact) -> Answer:
     years = re.findall(r"(\d{4})年", query.text)
     span = abs(int(years[-1]) - int(years[0])) if len(years) >= 2 else 5
     multiple = (1 + rate.value / 100) ** span
-    result = f"（1＋{rate.value_text}%）^{span}≈{number(multiple)}（倍）"
+    result = f"（1＋{rate.value_text}%）^{span}{_approximately(multiple)}倍"
+    if "倍" not in query.text:  # 累计涨多少: the growth over the years, in per cent
+        result += f"，即累计增长约{number((multiple - 1) * 100)}%"
     statements = [fact_statement(rate), Statement(f"按年均{rate.quantity}连续{span}年计算：{result}", rate.ref)]
     return answer_from(query, hits, context, [rate], statements, "按规划目标值推算（目标为下限时结果也是下限）：")
 
@@ -148,7 +177,7 @@ def _compound(query, hits, context, rate: Fact) -> Answer:
 def _between(query, intent, hits, context, pair: list[Fact]) -> Answer:
     high, low = sorted(pair, key=lambda f: f.value, reverse=True)
     if intent.operation == Operation.RATIO:
-        result = f"{high.value_text}÷{low.value_text}≈{number(high.value / low.value)}（倍）"
+        result = f"{high.value_text}÷{low.value_text}{_approximately(high.value / low.value)}倍"
     else:
         result = f"{high.value_text}－{low.value_text}＝{number(high.value - low.value)}（{_unit_of_difference(high.unit)}）"
     statements = [fact_statement(f) for f in pair]
@@ -160,27 +189,62 @@ def _sum(query, hits, context, facts: list[Fact]) -> Answer | None:
     """Several numbers one sentence lists (2000家基础级、800家先进级…), else one target per thing named."""
     family = _family(query, Intent(), context) if _names_category(query, context) else []
     targets = family or _targets(facts)
-    spans: dict[str, list[Fact]] = {}
+    spans: dict[tuple[str, str], list[Fact]] = {}
     for fact in family or facts:
         if fact.role == Role.TARGET:
-            spans.setdefault(fact.span, []).append(fact)
+            spans.setdefault((fact.ref, fact.span), []).append(fact)
     group = max(spans.values(), key=len) if spans else []
+    question = normalize(query.text)
+    named = _distinguished_in(group, question)
+    if len(named) >= 2:  # 先进级和卓越级一共: only those the question names of the sentence's numbers
+        group = named
+    elif not family and not _names_common_part(group, question):
+        group = []
     if len(group) < 2:
         group = [f for f in targets if f.unit == targets[0].unit] if targets else []
     if len(group) < 2:
         return None
+    group = sorted(group, key=context.facts.plan.facts.index)  # as the plan lists them
     total = sum(f.value for f in group)
     result = "＋".join(f.value_text for f in group) + f"＝{number(total)}（{group[0].unit}）"
     shared = len({f.span for f in group}) == 1
     statements = [Statement(group[0].span, group[0].ref)] if shared else [fact_statement(f) for f in group]
     statements.append(Statement(f"合计：{result}", group[0].ref))
-    return answer_from(query, hits, context, group, statements, "按规划数值计算：")
+    apart = [f for f in context.facts.plan.facts if family and f.role == Role.TARGET and f not in group
+             and f.category == group[0].category and f.unit == group[0].unit and f.ref in context.facts.item_of
+             and f.ref not in {g.ref for g in group}]
+    for fact in apart:  # an item of the category whose target measures something else (软件业务收入)
+        statements.append(Statement(f"{_item_name(context, fact)}：{fact.span}（口径不同，未计入合计）", fact.ref))
+    return answer_from(query, hits, context, group + apart, statements, "按规划数值计算：")
+
+
+def _names_common_part(group: list[Fact], question: str) -> bool:
+    """The question names what the group's numbers all count (智能工厂 of 基础级/先进级/卓越级智能工厂)."""
+    if len(group) < 2:
+        return False
+    common = os.path.commonprefix([f.subject[::-1] for f in group])[::-1]
+    return shared_run(question, common) >= NAMED_RUN or common in question
+
+
+def _distinguished_in(group: list[Fact], question: str) -> list[Fact]:
+    """The facts of a group whose own part of the name (what is left when the part all names share is
+    taken away: 先进级 of 先进级智能工厂 beside 基础级智能工厂) the question writes."""
+    subjects = [f.subject for f in group]
+    if len(set(subjects)) < 2:
+        return []
+    common = len(os.path.commonprefix([s[::-1] for s in subjects]))
+    lead = len(os.path.commonprefix(subjects))
+    own = [s[lead:len(s) - common] for s in subjects]
+    return [f for f, part in zip(group, own) if len(part) >= 2 and part in question]
 
 
 # -- filter and rank ---------------------------------------------------------------------------------------
 def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
-    if not (intent.order or intent.comparison) or not (query.wants_number or query.mentions_target):
+    if not (intent.order or intent.comparison) or not (query.wants_number or query.mentions_target
+                                                       or intent.by_change):
         return None
+    if intent.by_change and intent.order:
+        return _rank_changes(query, intent, hits, context)
     named = _targets(context.facts.named_in(query.text, query.concepts))
     if intent.which_of and len({f.ref for f in named}) >= 2:
         family = named
@@ -188,20 +252,14 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
         family = _family(query, intent, context)
     if len(family) < 2:
         return None
+    words = ""
     if intent.comparison:
-        low, high = _amount(intent.threshold), _amount(intent.upper)
-        if intent.comparison == Comparison.BETWEEN:
-            family = [f for f in family if low <= f.value <= high]
-            words = f"在{intent.threshold}至{intent.upper}之间"
-        elif intent.comparison == Comparison.BELOW:
-            family, words = [f for f in family if f.value < low], f"低于{intent.threshold}"
-        else:
-            family, words = [f for f in family if f.value > low], f"高于{intent.threshold}"
-    else:
-        words = ""
+        family, words = _filtered(family, intent)
     family.sort(key=lambda f: f.value, reverse=intent.order != Order.LOWEST)
     if family is named:  # 哪个更高: every item the question names, the answer first
         words = f"{_item_name(context, family[0])}{'最低' if intent.order == Order.LOWEST else '最高'}"
+    elif intent.order == Order.BOTH and not intent.comparison:
+        family, words = [family[0], family[-1]], "最高和最低的"
     elif intent.order and not intent.comparison:
         family = family[: max(intent.top, 1)]
         words = f"{'最高' if intent.order == Order.HIGHEST else '最低'}的{len(family)}项"
@@ -210,6 +268,45 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
         return answer_from(query, hits, context, named, statements)
     statements = [Statement(f"{_item_name(context, f)}：{f.quantity}", f.ref) for f in family[:MAX_RANKED]]
     return answer_from(query, hits, context, family, statements, f"按规划所列目标，{words}（共{len(family)}项）：")
+
+
+def _filtered(family: list[Fact], intent: Intent) -> tuple[list[Fact], str]:
+    """The items a filter keeps (低于1500亿元, 5000亿元以上, 在3000亿元至4000亿元之间), and the filter in words."""
+    low, high = _amount(intent.threshold), _amount(intent.upper)
+    if intent.comparison == Comparison.BETWEEN:
+        kept = [f for f in family if (low < f.value or intent.inclusive and low == f.value)
+                and (f.value < high or intent.upper_inclusive and f.value == high)]
+        return kept, f"在{intent.threshold}至{intent.upper}之间"
+    if intent.comparison == Comparison.BELOW:
+        kept = [f for f in family if f.value < low or (intent.inclusive and f.value == low)]
+        return kept, f"{'不高于' if intent.inclusive else '低于'}{intent.threshold}"
+    kept = [f for f in family if f.value > low or (intent.inclusive and f.value == low)]
+    return kept, f"{'不低于' if intent.inclusive else '高于'}{intent.threshold}"
+
+
+def _rank_changes(query, intent, hits, context) -> Answer | None:
+    """提高最多/最少: the things with a base and a target of the same unit, ranked by target − base."""
+    pairs = [(b, t) for b, t in map(_base_and_target, _things(context.facts.plan.facts)) if b and t]
+    if _PERCENT_WORDS.search(normalize(query.text)):
+        pairs = [(b, t) for b, t in pairs if t.unit in _PERCENT]
+    by_unit: dict[str, list[tuple[Fact, Fact]]] = {}
+    for base, target in pairs:
+        by_unit.setdefault(target.unit, []).append((base, target))
+    if not by_unit:
+        return None
+    pairs = max(by_unit.values(), key=len)
+    if _RISE.search(query.text) and intent.order != Order.HIGHEST:  # 提高最少: of those that rise
+        pairs = [(b, t) for b, t in pairs if t.value > b.value] or pairs
+    pairs.sort(key=lambda p: p[1].value - p[0].value, reverse=intent.order != Order.LOWEST)
+    chosen = [pairs[0], pairs[-1]] if intent.order == Order.BOTH else pairs[: max(intent.top, 1)]
+    statements, facts = [], []
+    for base, target in chosen:
+        statements += [fact_statement(base), fact_statement(target),
+                       Statement(f"计算：{_change(Intent(operation=Operation.DIFFERENCE), base, target)}", target.ref)]
+        facts += [base, target]
+    words = {Order.HIGHEST: "提高最多", Order.LOWEST: "提高最少", Order.BOTH: "提高最多和最少"}[intent.order]
+    return answer_from(query, hits, context, facts, statements,
+                       f"按规划所列基期值和目标值计算（共比较{len(pairs)}项），{words}的是：")
 
 
 def _amount(written: str) -> float:
