@@ -185,6 +185,17 @@ def test_fabricated_number_falls_back_and_is_never_shown(answerer, server, assis
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_calculation_the_question_does_not_ask_for_is_left_out(answerer, server, question, mode):
+    def calculating(body: dict) -> str:  # a wrong calculation: it would fail, were it checked
+        return f"{cited_answer(body)}\n计算：1+1=3【{prompt_clauses(body)[0][0]}】"
+
+    server.script(Reply(calculating))
+    answer, partials = run(answerer, question, mode)
+    assert answer.text == cited_answer(server.requests[0]) and not answer.notice
+    assert not any("1+1=3" in p for p in partials)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_citing_a_clause_not_retrieved_falls_back(answerer, server, assistant, document, question, mode):
     def unretrieved_answer(body: dict) -> str:
         given = {ref for ref, _ in prompt_clauses(body)}
@@ -230,13 +241,14 @@ def test_refusal_is_overridden_when_the_plan_answers(answerer, server, assistant
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_answer_leaving_out_a_clause_the_extracted_answer_quotes_falls_back(answerer, server, assistant, question,
-                                                                            mode):
-    quoted = assistant.ask(question).citations[0].ref
+def test_answer_citing_none_of_the_clauses_the_extracted_answer_quotes_falls_back(answerer, server, assistant,
+                                                                                  question, mode):
+    quoted = {c.ref for c in assistant.ask(question).citations}
     server.script(Reply(lambda body: "\n".join(f"{s}【{ref}】" for ref, s, _ in
-                                               quoted_statements([c for c in prompt_clauses(body) if c[0] != quoted]))))
+                                               quoted_statements([c for c in prompt_clauses(body)
+                                                                  if c[0] not in quoted]))))
     answer, _ = run(answerer, question, mode)
-    assert_fallback(answer, assistant, question, "漏了", f"【{quoted}】")
+    assert_fallback(answer, assistant, question, "没有引用原文摘录所引的条款", *(f"【{ref}】" for ref in quoted))
     assert answerer.generate(question).check == Check.INCOMPLETE
 
 
@@ -434,6 +446,12 @@ def test_a_base_value_given_as_the_target_is_rejected(document):
     assert verdict.check == Check.ROLE and "基期值" in verdict.reason
     assert verifier.check(f"{row.name}2030年为{base}【{row.ref}】").check == Check.ROLE
     assert verifier.check(f"{row.name}基期值为{base}，目标值为{target}【{row.ref}】").ok
+    # unlabelled, a base value reads as the plan's target: it must say what it is
+    verdict = verifier.check(f"{row.name}为{base}【{row.ref}】")
+    assert verdict.check == Check.ROLE and "基期值" in verdict.reason
+    year = re.search(r"基期值（(\d{4})年）", clause.text).group(1)
+    assert verifier.check(f"{row.name}{year}年为{base}【{row.ref}】").ok
+    assert verifier.check(f"{row.name}为{target}【{row.ref}】").ok
 
 
 def test_a_bound_must_be_kept(document):
@@ -474,13 +492,106 @@ def test_computed_numbers_must_follow_from_the_cited_numbers(document):
                and re.fullmatch(r"≥?\d+(?:\.\d+)?", r.target_value))[0]
     base, target = float(row.base_value), float(row.target_value.lstrip("≥"))
     gap = f"{abs(target - base):.1f}"
-    verifier = Verifier([document.clause(row.ref)])
+    verifier = Verifier([document.clause(row.ref)], question=f"{row.name}要提高多少？")
     working = f"{max(base, target):g}%−{min(base, target):g}%={gap}个百分点"
     assert verifier.check(f"计算：{working}【{row.ref}】").ok
     assert verifier.check(f"两者相差{gap}个百分点【{row.ref}】").ok
     wrong = f"{abs(target - base) + 0.3:.1f}"
     assert verifier.check(f"计算：{working.replace(gap, wrong)}【{row.ref}】").check == Check.WORKING
     assert verifier.check(f"两者相差{wrong}个百分点【{row.ref}】").check == Check.NUMBER
+
+
+def test_citing_one_quoted_clause_or_a_clause_inside_one_is_enough(document, two_targets):
+    (first, mine), (second, other) = two_targets
+    child = next(c for c in document.clauses if c.parent not in (None, first.ref, second.ref)
+                 and c not in (first, second) and re.search(AMOUNT, c.text))
+    parent = document.clause(child.parent)
+    amount = re.search(AMOUNT, child.text).group(0)
+    verifier = Verifier([first, second, parent, child], required=[first, second, parent])
+    assert verifier.check(f"{first.heading}目标是{mine}【{first.ref}】").ok  # one of two quoted clauses
+    assert verifier.check(f"营收{amount}【{child.ref}】").ok  # inside a quoted clause
+    only_elsewhere = Verifier([first, second, child], required=[first, second])
+    verdict = only_elsewhere.check(f"营收{amount}【{child.ref}】")
+    assert verdict.check == Check.INCOMPLETE and f"【{first.ref}】【{second.ref}】" in verdict.reason
+    # citing one quoted clause does not let a number through from a clause the statement does not cite
+    assert not verifier.check(f"{first.heading}目标是{other}【{first.ref}】").ok
+
+
+def long_sentence(clause) -> str:
+    return next(s.strip("。；，") for line in clause.text.split("\n") for s in split_sentences(line)
+                if len(s) >= 25 and not re.search(r"\d", s))
+
+
+def test_a_statement_cited_to_a_clause_that_does_not_say_it_is_rejected(document):
+    mine = next(c for c in document.clauses if c.kind == "clause" and c.level == 3 and long_sentence(c))
+    other = next(c for c in document.clauses
+                 if c.kind == "clause" and c.level == 3 and c.title_path[0] != mine.title_path[0])
+    sentence = long_sentence(mine)
+    verifier = Verifier([mine, other])
+    assert verifier.check(f"{sentence}【{mine.ref}】").ok
+    assert verifier.check(f"{sentence}【{other.ref}】【{mine.ref}】").ok  # its own clause among those cited
+    verdict = verifier.check(f"{sentence}【{other.ref}】")
+    assert verdict.check == Check.UNSUPPORTED and other.ref in verdict.reason
+
+
+def test_a_statement_may_name_things_as_the_question_does(document):
+    row = next(r for r in document.indicators if r.target_value)
+    clause = document.clause(row.ref)
+    asked = "大家关心的那项投入指标每年增长要求"  # the question's own wording for the indicator
+    statement = f"{asked}为{row.target_value}{row.unit}【{row.ref}】"
+    assert Verifier([clause], question=f"{asked}是多少？").check(statement).ok
+    assert Verifier([clause], question="是多少？").check(statement).check == Check.UNSUPPORTED
+
+
+def test_a_cited_section_of_headings_stands_for_the_clause_inside_it_that_says_it(document):
+    def headings_only(clause) -> bool:
+        return all(line.strip() in clause.title_path for line in clause.text.split("\n") if line.strip())
+
+    section = next(c for c in document.clauses if c.kind == "clause" and headings_only(c)
+                   and len([k for k in document.clauses if k.parent == c.ref and re.search(AMOUNT, k.text)]) >= 2)
+    children = [k for k in document.clauses if k.parent == section.ref and re.search(AMOUNT, k.text)]
+    amounts = [re.search(AMOUNT, k.text).group(0) for k in children]
+    verifier = Verifier([section, *children])
+    for child, amount in zip(children, amounts):
+        sentence = next(s for s in split_sentences(child.text) if amount in s)
+        verdict = verifier.check(f"{sentence}【{section.ref}】")
+        if amounts.count(amount) > 1:  # said by two clauses inside: which one is meant is not known
+            assert not verdict.ok
+            continue
+        assert verdict.ok and verdict.text == f"{sentence}【{child.ref}】" and verdict.cited == (child,)
+        wrong = fabricate(amount, "\n".join(k.text for k in children))
+        assert not verifier.check(f"{sentence.replace(amount, wrong)}【{section.ref}】").ok
+
+
+def test_text_that_repeats_the_prompts_form_is_cut_off(measured_clause):
+    quantity = re.search(AMOUNT, measured_clause.text).group(0)
+    answer = f"营收{quantity}【{measured_clause.ref}】\n\n问题：还有什么？营收99999亿元"
+    verdict = Verifier([measured_clause]).check(answer)
+    assert verdict.ok and verdict.text == f"营收{quantity}【{measured_clause.ref}】"
+
+
+def test_an_unrequested_calculation_is_left_out_and_a_requested_one_checked(measured_clause):
+    quantity = re.search(AMOUNT, measured_clause.text).group(0)
+    ref, number = measured_clause.ref, float(quantity.removesuffix("亿元"))
+    answer = f"营收{quantity}【{ref}】\n计算：{number:g}÷5={number / 5 + 1:g}亿元【{ref}】"
+    verdict = Verifier([measured_clause], question=f"{measured_clause.heading}的目标是多少？").check(answer)
+    assert verdict.ok and verdict.text == f"营收{quantity}【{ref}】" and len(verdict.statements) == 1
+    asked = Verifier([measured_clause], question=f"{measured_clause.heading}平均每年增加多少？").check(answer)
+    assert not asked.ok and asked.check in (Check.NUMBER, Check.WORKING)
+
+
+def test_an_answer_gives_what_the_question_asks_for(document, measured_clause):
+    notice = next(c for c in document.clauses if c.kind == "notice")
+    dated = next(line for line in notice.text.split("\n") if re.search(r"\d{4}年\d{1,2}月\d{1,2}日", line))
+    undated = next(line for line in notice.text.split("\n") if len(line) >= 10 and not re.search(r"\d", line))
+    when = Verifier([notice], question="这份文件是什么时候印发的？")
+    verdict = when.check(f"{undated}【{notice.ref}】")
+    assert verdict.check == Check.UNANSWERED and "日期" in verdict.reason
+    assert when.check(f"{dated}【{notice.ref}】").ok
+    quantity = re.search(AMOUNT, measured_clause.text).group(0)
+    amount = Verifier([measured_clause], question=f"{measured_clause.heading}的目标是多少？")
+    assert amount.check(f"{measured_clause.heading}【{measured_clause.ref}】").check == Check.UNANSWERED
+    assert amount.check(f"营收{quantity}【{measured_clause.ref}】").ok
 
 
 def test_an_opening_citation_is_not_a_statement(measured_clause):

@@ -11,9 +11,19 @@ An answer is a run of statements, each closed by its citations 【ref】. It pas
   year (a base value is not a target);
 - a number the clause does not state is a computation that checks out: written working (75%−68%=7个百分点) is
   recomputed, and a bare result must follow from two numbers of the statement's clauses;
-- an opening citation (根据条款编号【…】，…) carries over to the statement after it and is no statement itself.
-- it cites every `required` clause (the caller passes those the extracted answer quotes: leaving one out
-  means leaving out part of the answer).
+- an opening citation (根据条款编号【…】，…) carries over to the statement after it and is no statement itself;
+- a statement says what its clauses say: at least half of its wording (character pairs, numbers aside) is
+  found in its cited clauses (or the question), so a sentence of one clause cannot be passed off under
+  another's reference. A cited section whose text is only its headings (二（二）) stands for the one clause
+  given inside it that says the statement, and the citation is shown as that clause;
+- a base value is labelled as one (基期值, 目前, or its year): unlabelled, it reads as the plan's target;
+- it gives what the question asks for: a number when it asks 多少/几个, a date when it asks 什么时候;
+- a calculation the question does not ask for (计算：…, or working such as 660÷5=132) is left out of the
+  answer, never shown, rather than failing it: small models copy the worked example's calculation line.
+- it cites at least one `required` clause or a clause inside one (the caller passes those the extracted
+  answer quotes: an answer citing none of them answers from elsewhere). Citing all of them is not required:
+  the extracted answer may quote a clause for context the question does not need, and every number of
+  the answer is checked in its own cited clause anyway.
 A refusal in the first sentence makes the answer a refusal, a later one a partial refusal; whether either
 stands is for the caller to decide (rag.qa.answerers.generative asks the extractive pipeline).
 """
@@ -29,6 +39,7 @@ from ..schema import Clause, Statement
 from ..text import fold
 from ..text.quantities import Mention, Quantity, canonical, mentions
 from .arithmetic import WORKING, close, derivable, evaluate, terms
+from .intent import read_intent
 
 REFUSAL = "规划中没有找到相关内容"
 _REFUSAL_MARKERS = (REFUSAL, "未涉及", "没有涉及", "未提及", "没有提及", "没有提到", "未找到", "没有找到",
@@ -39,11 +50,21 @@ _LOOSE_CITATION = re.compile(r"\[([^\[\]\n]{1,30})\]|〔([^〔〕\n]{1,30})〕")
 _REF_SEPARATORS = re.compile(r"[,，、;；/|]|和|及")
 _REF_NOISE = re.compile(r"^(?:条款编号|条款|第)[:：]?|条$")
 _THINKING = re.compile(r"<think>.*?</think>", re.S)
+_ECHOED_PROMPT = re.compile(r"\n\s*(?:问题|条款)[:：]")  # a small model that goes on to write the next prompt
 _LEAD_IN = re.compile(r"^[\s，,。:：]*(?:(?:根据|依据|按照|参照|参见|详见|见|据)(?:规划的?)?(?:条款编号|条款|原文|第)?)?"
                       r"[\s，,:：]*$")
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 _GENERIC_SUFFIX = re.compile(r"(?:产业集群|产业链|产业|行动|工程)$")
 _ROLE_NAMES = {"base": "基期值", "target": "目标值"}
+_ASKS_DATE = re.compile(r"(?:什么|啥|哪个)时(?:候|间)|何时|哪(?:一)?(?:天|年|月)|几月|几号|日期")
+_ASKS_NUMBER = re.compile(r"多少|(?<!哪)几(?:个|项|家|类|种|条|倍|成|年)")
+_DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}日")
+_CALCULATION = re.compile(r"^\W*(?:计算|算式)")
+_WORDING = re.compile(r"[\u4e00-\u9fffA-Za-z]+")
+# how an answer frames what a clause says (roles, bounds, linking verbs): not wording the clause must contain
+_FRAMING = re.compile(r"基期值|目标值|目标|基期|不低于|不少于|不超过|不高于|以上|以下|达到|力争|约为|分别|其中|是|为|的|要|将|和|及|与|等")
+MIN_SUPPORT = 0.5  # share of a statement's character pairs its cited clauses must contain
+MIN_PAIRS = 8  # shorter statements are judged by their numbers alone
 
 
 class Check(StrEnum):
@@ -57,7 +78,9 @@ class Check(StrEnum):
     BOUND = "bound"  # 54% for ≥54%
     ROLE = "role"  # a base value given as a target, or the wrong year
     WORKING = "working"  # a written calculation that does not compute
-    INCOMPLETE = "incomplete"  # leaves out a clause the answer needs
+    INCOMPLETE = "incomplete"  # cites none of the clauses the extracted answer quotes
+    UNSUPPORTED = "unsupported"  # a statement its cited clauses do not say
+    UNANSWERED = "unanswered"  # no number for 多少, no date for 什么时候
 
 
 @dataclass(frozen=True)
@@ -88,10 +111,12 @@ def _ref_key(ref: str) -> str:
 
 
 def visible_text(raw: str) -> str:
-    """The model's answer without its reasoning (<think>…</think>, or an unfinished <think> while streaming)."""
+    """The model's answer without its reasoning (<think>…</think>, or an unfinished <think> while streaming)
+    and without anything after it that repeats the prompt's form (a line 问题：… or 条款：…)."""
     text = _THINKING.sub("", raw)
     start = text.find("<think>")
-    return (text if start < 0 else text[:start]).strip()
+    text = text if start < 0 else text[:start]
+    return _ECHOED_PROMPT.split(text, 1)[0].strip()
 
 
 def refusal(text: str) -> tuple[bool, bool]:
@@ -127,7 +152,8 @@ class Verifier:
     """Checks answers against the clauses the model was given (and the question, for refusals)."""
 
     def __init__(self, clauses: list[Clause], question: str = "", required: list[Clause] | None = None):
-        """`required`: clauses a complete answer cites (those the extracted answer quotes)."""
+        """`required`: an answer cites at least one of these or a clause inside one (the clauses the
+        extracted answer quotes)."""
         self.by_key: dict[str, Clause] = {}
         for clause in clauses:
             key = _ref_key(clause.ref)
@@ -135,8 +161,10 @@ class Verifier:
             if key.removeprefix("专栏"):
                 self.by_key.setdefault(key.removeprefix("专栏"), clause)  # 指标11 for 专栏·指标11
         self.clauses = clauses
+        self.by_ref = {(c.doc_id, c.ref): c for c in clauses}
         self.required = required or []
         self.question = canonical(question)
+        self.calculating = read_intent(question).operation is not None
         self._mentions: dict[str, list[Mention]] = {}
 
     def check(self, raw: str, complete: bool = True) -> Verdict:
@@ -153,6 +181,9 @@ class Verifier:
             position = group.end()
             tail = text[position:]
             refs = [r.strip() for m in _CITATION.finditer(group.group(0)) for r in _REF_SEPARATORS.split(m.group(1))]
+            if not self.calculating and _is_calculation(segment):  # left out: see the module docstring
+                carried = []
+                continue
             if not any(refs):
                 return _fail(text, Check.UNKNOWN_REF, f"引用标注为空{group.group(0).strip()}")
             clauses = []
@@ -161,7 +192,7 @@ class Verifier:
                 if clause is None:
                     return _fail(text, Check.UNKNOWN_REF, f"引用了未检索到的条款【{ref}】")
                 clauses.append(clause)
-            clauses = list(dict.fromkeys(clauses))
+            clauses = list(dict.fromkeys(self._precise(c, segment) for c in clauses))
             spacing = group.group(0)[len(group.group(0).rstrip()):]
             shown.append(segment + "".join(f"【{c.ref}】" for c in clauses) + spacing)
             cited.extend(c for c in clauses if c not in cited)
@@ -196,9 +227,13 @@ class Verifier:
                                       extra=mentions(self.question) if refused or partial else [])
             if failure:
                 return failure
-        missing = [c.ref for c in self.required if c not in cited]
-        if missing and not refused:
-            return _fail(text, Check.INCOMPLETE, "回答漏了原文摘录所引的条款" + "".join(f"【{ref}】" for ref in missing))
+        if not refused and not partial:
+            failure = self._answers_question(text)
+            if failure:
+                return failure
+        if self.required and not refused and not any(self._within(c, r) for c in cited for r in self.required):
+            return _fail(text, Check.INCOMPLETE,
+                         "回答没有引用原文摘录所引的条款" + "".join(f"【{c.ref}】" for c in self.required))
         return Verdict(("".join(shown) + tail).strip(), "", None, refused, partial, tuple(cited), tuple(statements))
 
     # -- one statement ---------------------------------------------------------------------------
@@ -220,6 +255,10 @@ class Verifier:
                 return _fail(answer, Check.WORKING, f"计算“{match.group(0)}”不成立")
             derived.append(result)
             working.append(match.span())
+        if attribute and _support(text, clauses, self.question) < MIN_SUPPORT:
+            wording = segment.strip().strip("，。；：,.;:")
+            return _fail(answer, Check.UNSUPPORTED,
+                         f"“{wording[:30]}”不是所引条款" + "".join(f"【{c.ref}】" for c in clauses) + "的内容")
         subject: list[Clause] = []
         last_end = 0
         for mention in mentions(segment):
@@ -257,14 +296,26 @@ class Verifier:
             clause, stated = candidates[0]
             return _fail(answer, Check.BOUND, f"数字“{written}”与【{clause.ref}】原文“{_shown(stated)}”的比较关系不符")
         for clause, stated in bounded:
-            if _agree(mention.role, stated.role) and _agree(mention.year, stated.year):
+            if (_agree(mention.role, stated.role) and _agree(mention.year, stated.year)
+                    and not _unlabelled(mention, stated)):
                 return None
         clause, stated = bounded[0]
-        if not _agree(mention.role, stated.role):
+        if _unlabelled(mention, stated):
+            detail = "是基期值，回答没有说明"
+        elif not _agree(mention.role, stated.role):
             detail = f"是{_ROLE_NAMES[stated.role]}，不是{_ROLE_NAMES[mention.role]}"
         else:
             detail = f"是{stated.year}年的数值，不是{mention.year}年的"
         return _fail(answer, Check.ROLE, f"数字“{written}”在【{clause.ref}】中{detail}")
+
+    def _answers_question(self, text: str) -> Verdict | None:
+        """None unless the question asks for a date or a number and the answer gives none."""
+        bare = _CITATION_GROUP.sub("", text)  # 【二（三）5】 holds digits that are no answer
+        if _ASKS_DATE.search(self.question) and not _DATE.search(canonical(bare)):
+            return _fail(text, Check.UNANSWERED, "问题问的是时间，回答没有给出日期")
+        if _ASKS_NUMBER.search(self.question) and not any(not m.is_year for m in mentions(bare)):
+            return _fail(text, Check.UNANSWERED, "问题问的是数量，回答没有给出数字")
+        return None
 
     def _named(self, text: str, clauses: list[Clause]) -> list[Clause]:
         """The clauses whose subject `text` names most fully (at least 3 characters of it, or all of a
@@ -278,6 +329,26 @@ class Verifier:
                     scores[clause] = score
         best = max(scores.values(), default=0)
         return [c for c, score in scores.items() if score == best]
+
+    def _precise(self, clause: Clause, segment: str) -> Clause:
+        """For a cited section whose text is only its headings (二（二）), the one clause given inside it that
+        says the statement (its wording and every number); else the clause as cited."""
+        if any(line.strip() not in clause.title_path for line in clause.text.split("\n") if line.strip()):
+            return clause
+        numbers = [m for m in mentions(segment) if not m.is_year]
+        inside = [c for c in self.clauses if c is not clause and self._within(c, clause)
+                  and _support(canonical(segment), [c], self.question) >= MIN_SUPPORT
+                  and all(any(n.same_amount(m) for m in self._of(c)) for n in numbers)]
+        return inside[0] if len(inside) == 1 else clause
+
+    def _within(self, clause: Clause, ancestor: Clause) -> bool:
+        """`clause` is `ancestor` or lies inside it (its parents are followed through the clauses given)."""
+        seen: Clause | None = clause
+        while seen is not None and seen.doc_id == ancestor.doc_id:
+            if seen.ref == ancestor.ref or seen.parent == ancestor.ref:
+                return True
+            seen = self.by_ref.get((seen.doc_id, seen.parent)) if seen.parent else None
+        return False
 
     def _of(self, clause: Clause) -> list[Mention]:
         if clause.ref not in self._mentions:
@@ -297,3 +368,28 @@ class Verifier:
 
 def _agree(answer: str, source: str) -> bool:
     return not answer or not source or answer == source
+
+
+def _unlabelled(mention: Mention, stated: Mention) -> bool:
+    """A base value the answer states without saying it is one (no role word, no year)."""
+    return stated.role == "base" and not mention.role and not mention.year
+
+
+def _is_calculation(segment: str) -> bool:
+    text = canonical(segment)
+    return bool(_CALCULATION.match(text) or WORKING.search(text))
+
+
+def _pairs(text: str) -> set[str]:
+    return {run[i:i + 2] for run in _WORDING.findall(_FRAMING.sub(" ", text)) for i in range(len(run) - 1)}
+
+
+def _support(statement: str, clauses: list[Clause], question: str) -> float:
+    """The share of the statement's character pairs that its clauses (text and headings) or the question
+    (an answer may name things as the question does: 规上 for 规模以上) contain; 1.0 for a statement too short
+    to judge."""
+    pairs = _pairs(statement)
+    if len(pairs) < MIN_PAIRS:
+        return 1.0
+    source = _pairs(canonical("\n".join([question, *(c.text + "\n" + "\n".join(c.title_path) for c in clauses)])))
+    return len(pairs & source) / len(pairs)

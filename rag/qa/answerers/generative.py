@@ -74,7 +74,7 @@ class _Prepared:
     notice: str
     hits: list[Hit]
     clauses: list[Clause]
-    quoted: list[Clause]  # the clauses the extracted answer quotes: a complete answer cites them all
+    quoted: list[Clause]  # the clauses the extracted answer quotes: an answer cites at least one (or one inside)
     messages: list[dict]
     extractive: Answer  # the fallback, and the check on a refusal
 
