@@ -148,7 +148,7 @@ def answer_out_of_scope(query: Query, intent: Intent, hits: list[Hit], context: 
     names = [c.word for c in key if not c.known and c.proper and (query.wants_number or query.unanswerable)]
     scopes = [c.word for c in query.concepts if not c.known and c.qualifier]
     if names or scopes:
-        return refusal(query, hits, f"规划中没有关于{quoted(scopes + names)}的内容。")
+        return refusal(query, hits, f"规划中没有关于{quoted(list(dict.fromkeys(scopes + names)))}的内容。")
     return None
 
 
@@ -156,7 +156,8 @@ def fill_slots(query: Query, matches: list[_ClauseMatch]) -> tuple[list[_ClauseM
     """Keep the clauses with a sentence that names the question's topic and gives the detail it asks for
     (an amount, a date, a body, a procedure, criteria); also say which detail is missing when none does."""
     for reason, needed in query.unanswerable:
-        matches = [m for m in matches if any(s.covered and re.search(needed, s.text) for s in m.sentences)]
+        matches = [m for m in matches
+                   if any(s.coverage >= MIN_COVERAGE and re.search(needed, s.text) for s in m.sentences)]
         if not matches:
             return [], reason
     return matches, ""
@@ -209,6 +210,11 @@ class PassageAnswerer:
             subject = quoted(missing or [c.word for c in key])
             reason = f"规划中未找到关于{subject}的具体数值" if query.wants_number else f"规划中未找到关于{subject}的内容"
             return refusal(query, hits, reason + "。")
+        years = [y for y in query.quantities if _YEAR.fullmatch(y)]
+        said = normalize("".join(m.clause.title + m.clause.text for m in chosen))
+        unsaid = [y for y in years if y not in said]
+        if query.wants_number and unsaid:  # 2025年营收多少 where the plan gives only the 2030 target
+            return refusal(query, hits, f"规划没有给出{'、'.join(unsaid)}的这一数值。")
         statements = [Statement(_statement_text(m.clause, s.text), m.clause.ref)
                       for m in chosen for s in self._best_sentences(query, m, whole=bool(lead))]
         return build_answer(query, statements, [m.clause for m in chosen], hits, lead)
