@@ -11,6 +11,7 @@ analyzer, and its ``jieba`` analyzer would segment with another dictionary than 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,6 +65,9 @@ class MilvusStore:
         """The collection as the last build left it, or a new empty one (``fresh``, which needs ``dimension``)."""
         from pymilvus import MilvusClient
 
+        # milvus-lite's in-process gRPC server logs a traceback each time pymilvus asks it for a timestamp it
+        # does not implement (AllocTimestamp); searches and writes are unaffected
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
         client = MilvusClient(uri=settings.milvus_location, token=settings.milvus_token or "")
         if fresh:
             if client.has_collection(COLLECTION):
