@@ -14,7 +14,7 @@
 | RAG_DEVICE            | cpu                             | where the embedding model runs: "cpu" or "cuda"            |
 | RAG_EMBED_THREADS     | (all cores)                     | torch threads for embedding on the CPU                     |
 | RAG_EMBED_PRECISION   | auto                            | "bf16": matrix products in bfloat16 (cosine >= 0.9999 vs    |
-|                       |                                 | fp32, ~1.8x less CPU); "auto" = bf16 on a CPU with native   |
+|                       |                                 | fp32, ~1.6x less CPU); "auto" = bf16 on a CPU with native   |
 |                       |                                 | bfloat16 (avx512_bf16 / amx), else "fp32"                   |
 | RAG_TOP_K             | 8                               | clauses retrieved per question (the answer cites from them) |
 | RAG_MAX_QUESTION_CHARS| 500                             | longer questions are cut (and the user told)               |
