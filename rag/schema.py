@@ -247,6 +247,4 @@ class Hit:
 
     clause: Clause
     score: float  # fused rank score (higher is better)
-    dense: float  # best cosine similarity of its nodes
-    lexical: float  # best BM25 score of its nodes
     route: Route

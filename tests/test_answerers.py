@@ -43,7 +43,7 @@ def _query(text: str, *words: str) -> Query:
 
 def _ask(synthetic, text, *words):
     document, context = synthetic
-    hits = [Hit(c, 1.0 / (i + 1), 0.5, 1.0, Route.HYBRID) for i, c in enumerate(document.clauses)]
+    hits = [Hit(c, 1.0 / (i + 1), Route.HYBRID) for i, c in enumerate(document.clauses)]
     query, intent = _query(text, *words), read_intent(text)
     return next(a for a in (answerer(query, intent, hits, context) for answerer in ANSWERERS) if a)
 

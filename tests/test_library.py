@@ -118,6 +118,23 @@ def test_a_filter_keeps_the_answer_inside_the_chosen_documents(library):
     assert library.ask("小巨人奖励多少？", DocumentFilter(issuer="不存在的机关")).refused
 
 
+def test_a_question_costs_one_embedding_and_one_search_whatever_the_number_of_documents(library, monkeypatch):
+    """Each document's own best clauses come from the candidates of the one hybrid search, not a search each."""
+    calls = {"queries": 0, "hybrid": 0}
+
+    def counted(name, function):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(library.embedder, "queries", counted("queries", library.embedder.queries))
+    monkeypatch.setattr(library.index.store, "hybrid", counted("hybrid", library.index.store.hybrid))
+    _, hits = library.retrieve("数字化改造有哪些支持政策？")
+    assert len(library.documents) == 4 and calls == {"queries": 1, "hybrid": 1}
+    assert len({hit.clause.doc_id for hit in hits}) >= 2  # the other documents' best clauses are still there
+
+
 def test_show_takes_a_document_selector(library):
     assert library.show("第九条", "青政办发〔2026〕21号").doc_id == "qinglan_fund_measures"
     assert library.show("前言", "青岚市推进制造业").doc_id == "qinglan_manufacturing_plan"

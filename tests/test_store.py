@@ -93,6 +93,20 @@ def test_lexical_scores_only_nodes_with_the_terms(store):
     assert [i for i, _ in store.lexical(["营收"], k=5, filter=Filter(issuer="乙"))] == ["b:一#0"]
 
 
+def test_hybrid_fuses_dense_and_lexical_ranks_by_rrf(store):
+    """Rank r (from 1) in either list adds 1 / (60 + r): the embedded store computes it, Milvus's RRF ranker
+    gives the same order and scores."""
+    ranked = store.hybrid(VECTORS[1], ["算力", "营收"], k=4)
+    dense = [i for i, _ in store.dense(VECTORS[1], k=4)]
+    lexical = [i for i, _ in store.lexical(["算力", "营收"], k=4)]
+    expected = {i: sum(1 / (60 + ranks.index(i) + 1) for ranks in (dense, lexical) if i in ranks) for i in dense}
+    assert ranked[0][0] == "a:二#0"  # first in both lists
+    assert dict(ranked) == pytest.approx(expected, rel=1e-5)
+    assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+    assert {i for i, _ in store.hybrid(VECTORS[1], ["营收"], k=4, filter=Filter(doc_ids=frozenset({"b"})))} == {
+        "b:一#0", "b:二#0"}
+
+
 def test_upsert_replaces_by_id_and_delete_removes_a_document(store):
     changed = replace(NODES[0], text="新文本", terms=("新", "文本"))
     store.upsert([changed], VECTORS[:1])

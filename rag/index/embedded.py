@@ -18,7 +18,7 @@ import bm25s
 import faiss
 import numpy as np
 
-from .store_api import Filter, IndexDamaged, Scored, StoredNode
+from .store_api import Filter, IndexDamaged, Scored, StoredNode, reciprocal_rank_fusion
 
 NODES_FILE = "nodes.json"
 VECTORS_FILE = "vectors.npy"
@@ -77,6 +77,7 @@ class EmbeddedStore:
         self._nodes = nodes
         self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._row = {node.node_id: i for i, node in enumerate(nodes)}
+        self._doc_ids = np.array([node.doc_id for node in nodes], dtype=object)
         self._dense = faiss.IndexFlatIP(self._vectors.shape[1])
         self._dense.add(self._vectors)
         self._postings = postings  # None: re-scored from the terms at the next lexical search or save
@@ -114,6 +115,9 @@ class EmbeddedStore:
         allowed = self._allowed(filter) if filter is not None else None
         return [(self._nodes[r].node_id, score) for r, score in self._postings.top(terms, k, allowed)]
 
+    def hybrid(self, vector: np.ndarray, terms: Sequence[str], k: int, filter: Filter | None = None) -> Scored:
+        return reciprocal_rank_fusion(self.dense(vector, k, filter), self.lexical(terms, k, filter))
+
     def get(self, node_ids: Sequence[str]) -> list[StoredNode]:
         return [self._nodes[self._row[i]] for i in node_ids if i in self._row]
 
@@ -121,6 +125,8 @@ class EmbeddedStore:
         return len(self._nodes)
 
     def _allowed(self, filter: Filter) -> np.ndarray:
+        if filter.doc_ids is not None and filter == Filter(doc_ids=filter.doc_ids):
+            return np.isin(self._doc_ids, list(filter.doc_ids))  # documents only, the usual filter: no walk in Python
         return np.fromiter((filter.admits(node) for node in self._nodes), dtype=bool, count=len(self._nodes))
 
     # files --------------------------------------------------------------------------------------------

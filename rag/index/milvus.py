@@ -1,7 +1,8 @@
 """The Milvus node store (``RAG_STORE=milvus``): a milvus-lite file for development and tests, or a Milvus
 standalone/cluster by URI (``RAG_MILVUS_URI=http://host:19530``).
 
-Dense vectors are searched exactly (FLAT, inner product). Lexical search is Milvus's own BM25 full-text search
+Dense vectors are searched exactly (FLAT, inner product); ``hybrid`` is Milvus's hybrid search, both requests
+fused by its RRF ranker. Lexical search is Milvus's own BM25 full-text search
 over the project's jieba terms, so both stores score the same words: each term is written as an ASCII token
 (``t`` + its UTF-8 in hex) that Milvus's ``standard`` analyzer keeps whole (milvus-lite has no whitespace
 analyzer, and its ``jieba`` analyzer would segment with another dictionary than the project's).
@@ -10,13 +11,14 @@ analyzer, and its ``jieba`` analyzer would segment with another dictionary than 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..config import Settings
-from .store_api import Filter, IndexDamaged, Scored, StoredNode
+from .store_api import RRF_K, Filter, IndexDamaged, Scored, StoredNode
 
 COLLECTION = "rag_nodes"
 BATCH = 512
@@ -63,6 +65,9 @@ class MilvusStore:
         """The collection as the last build left it, or a new empty one (``fresh``, which needs ``dimension``)."""
         from pymilvus import MilvusClient
 
+        # milvus-lite's in-process gRPC server logs a traceback each time pymilvus asks it for a timestamp it
+        # does not implement (AllocTimestamp); searches and writes are unaffected
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
         client = MilvusClient(uri=settings.milvus_location, token=settings.milvus_token or "")
         if fresh:
             if client.has_collection(COLLECTION):
@@ -70,6 +75,8 @@ class MilvusStore:
             cls._create(client, dimension)
         elif not client.has_collection(COLLECTION):
             raise IndexDamaged(f"Milvus at {settings.milvus_location} has no collection {COLLECTION}")
+        else:
+            client.load_collection(COLLECTION)  # a new process finds it released (not searchable) until loaded
         return cls(client)
 
     @staticmethod
@@ -120,6 +127,23 @@ class MilvusStore:
         # milvus-lite reports BM25 relevance as a negative distance, a server as a positive score
         found = [(i, abs(s) / _BM25_SCALE) for i, s in self._search([encode_terms(terms)], "sparse", "BM25", k, filter)]
         return [(i, s) for i, s in found if s > 0]
+
+    def hybrid(self, vector: np.ndarray, terms: Sequence[str], k: int, filter: Filter | None = None) -> Scored:
+        """Milvus's own hybrid search: the dense and the BM25 request fused by its RRF ranker."""
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        if k <= 0:
+            return []
+        expression = filter_expression(filter)
+        requests = [AnnSearchRequest([vector.astype(np.float32).tolist()], "vector", {"metric_type": "IP"}, k,
+                                     expr=expression)]
+        if terms:
+            requests.append(AnnSearchRequest([encode_terms(terms)], "sparse", {"metric_type": "BM25"}, k,
+                                             expr=expression))
+        result = self._client.hybrid_search(self._collection, requests, RRFRanker(RRF_K), limit=len(requests) * k,
+                                            output_fields=["node_id"])
+        # equal fused scores in node id order, as the embedded store orders them
+        return sorted(((hit["node_id"], float(hit["distance"])) for hit in result[0]), key=lambda h: (-h[1], h[0]))
 
     def _search(self, data: list, field: str, metric: str, k: int, filter: Filter | None) -> Scored:
         if k <= 0:

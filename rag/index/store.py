@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..config import Settings
 from ..corpus.load import IndexUnavailable
 from ..corpus.parse import PARSER_VERSION
@@ -158,7 +160,7 @@ def _update(settings, embedder, tokenizer, documents, full, started) -> BuildRep
     todo = [by_id[i] for i in status.added + status.changed]
     nodes: list[StoredNode] = [node for document in todo for node in make_nodes(document, tokenizer)]
     if nodes:
-        store.upsert(nodes, embedder.passages([embed_text(n) for n in nodes]))
+        store.upsert(nodes, _embed(embedder, [embed_text(n) for n in nodes]))
     for document in todo:
         doc_stats[document.doc_id] = DocumentStats.of(document, tokenizer)
     entries = {doc_id: manifest["documents"][doc_id] for doc_id in status.unchanged}
@@ -172,6 +174,14 @@ def _update(settings, embedder, tokenizer, documents, full, started) -> BuildRep
     log.info("index updated (%s): %d nodes embedded, %d in all, %.1fs", status.describe(), len(nodes),
              report.nodes, report.seconds)
     return report
+
+
+def _embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Each distinct text embedded once (clauses that documents share word for word, such as a template's
+    boilerplate, cost one embedding)."""
+    unique = list(dict.fromkeys(texts))
+    row = {text: i for i, text in enumerate(unique)}
+    return embedder.passages(unique)[[row[text] for text in texts]]
 
 
 def _install_build(settings: Settings, store: NodeStore, doc_stats: dict[str, DocumentStats], entries: dict,

@@ -15,6 +15,8 @@ import numpy as np
 
 Scored = list[tuple[str, float]]  # (node id, score), best first
 
+RRF_K = 60  # reciprocal rank fusion: a node ranked r-th (from 1) in a list gets 1 / (RRF_K + r)
+
 
 class IndexDamaged(ValueError):
     """An index file or collection is missing, unreadable or inconsistent with the others; the message names it."""
@@ -69,6 +71,9 @@ class NodeStore(Protocol):
     def lexical(self, terms: Sequence[str], k: int, filter: Filter | None = None) -> Scored:
         """The k nodes with the highest BM25 score for the terms (only nodes scoring above zero)."""
 
+    def hybrid(self, vector: np.ndarray, terms: Sequence[str], k: int, filter: Filter | None = None) -> Scored:
+        """The k dense and the k lexical best nodes fused by reciprocal rank (``RRF_K``), best first."""
+
     def get(self, node_ids: Sequence[str]) -> list[StoredNode]:
         """The nodes with these ids that exist, in the order asked."""
 
@@ -77,3 +82,12 @@ class NodeStore(Protocol):
 
     def persist(self, folder: Path) -> list[str]:
         """Make the writes durable; return the files written into ``folder`` (the manifest hashes them)."""
+
+
+def reciprocal_rank_fusion(*rankings: Scored) -> Scored:
+    """Nodes scored by the sum of 1 / (RRF_K + rank) over the rankings they appear in, best first (ties by id)."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, (node_id, _) in enumerate(ranking, start=1):
+            fused[node_id] = fused.get(node_id, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

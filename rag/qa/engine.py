@@ -117,11 +117,8 @@ class Assistant:
             # each document's own best clauses too: what another document says of the same thing is not
             # crowded out by the one that says the most
             found = {(h.clause.doc_id, h.clause.ref) for h in hits}
-            for doc_id in scope:
-                for hit in self.retriever.search(query, PER_DOCUMENT, frozenset({doc_id})):
-                    if (hit.clause.doc_id, hit.clause.ref) not in found:
-                        hits.append(hit)
-                        found.add((hit.clause.doc_id, hit.clause.ref))
+            hits += [hit for hit in self.retriever.best_of_each(query, PER_DOCUMENT, scope)
+                     if (hit.clause.doc_id, hit.clause.ref) not in found]
         return query, hits
 
     def show(self, ref: str, selector: str | None = None) -> Clause | None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
 
 from ..corpus.parse import CN_NUM
 from ..embedding import Embedder
 from ..index.store import Index
-from ..index.store_api import Filter, Scored
+from ..index.store_api import RRF_K, Filter, Scored
 from ..schema import Clause, ClauseKind, Document, Hit, Query, Route
 
-RRF_K = 60
 CANDIDATES = 40
+CACHED_QUERIES = 64
 LEXICAL_MARGIN = 1.8  # top BM25 score at least this multiple of the second
 REFERENCE_SCORE = 1.0
 
@@ -26,6 +30,9 @@ class Retriever:
         self.embedder = embedder
         self.documents = {d.doc_id: d for d in documents}
         self._indicators = index.stats.indicators_by_word()
+        # one query embedding and one store search per question and document scope, however often asked
+        self._vector = lru_cache(maxsize=CACHED_QUERIES)(self._query_vector)
+        self._ranked = lru_cache(maxsize=CACHED_QUERIES)(self._search)
 
     def idf(self, word: str) -> float:
         """Rarity of a word in the corpus; words the corpus never uses weigh the most."""
@@ -41,17 +48,17 @@ class Retriever:
                 for clause in document.clauses:
                     if clause.kind == ClauseKind.CLAUSE and re.fullmatch(
                             rf"(?:附件\d*·)?[{CN_NUM}]*{re.escape(pattern)}", clause.ref):
-                        hits.setdefault((clause.doc_id, clause.ref), Hit(clause, REFERENCE_SCORE, 1.0, 0.0, Route.REFERENCE))
+                        hits.setdefault((clause.doc_id, clause.ref), Hit(clause, REFERENCE_SCORE, Route.REFERENCE))
                         if clause.ref.endswith("条"):  # an article is quoted with its items (项)
                             for item in document.children(clause.ref):
                                 hits.setdefault((item.doc_id, item.ref),
-                                                Hit(item, REFERENCE_SCORE, 1.0, 0.0, Route.REFERENCE))
+                                                Hit(item, REFERENCE_SCORE, Route.REFERENCE))
         for number in query.indicator_numbers:
             for document in self._chosen(docs):
                 row = document.indicator(number)
                 clause = document.clause(row.ref) if row else None
                 if clause:
-                    hits.setdefault((clause.doc_id, clause.ref), Hit(clause, REFERENCE_SCORE, 1.0, 0.0, Route.REFERENCE))
+                    hits.setdefault((clause.doc_id, clause.ref), Hit(clause, REFERENCE_SCORE, Route.REFERENCE))
         return list(hits.values())
 
     def retrieve(self, query: Query, k: int = 8, docs: frozenset[str] | None = None) -> list[Hit]:
@@ -62,40 +69,53 @@ class Retriever:
         return self.search(query, k, docs)
 
     def search(self, query: Query, k: int = 8, docs: frozenset[str] | None = None) -> list[Hit]:
+        return self._ranked(query, docs)[:k]
+
+    def best_of_each(self, query: Query, per_document: int, docs: Sequence[str]) -> list[Hit]:
+        """Each document's best clauses among the candidates of the search over ``docs`` (no new search, so
+        the cost does not grow with the number of documents)."""
+        scope = frozenset(docs)
+        ranked = self._ranked(query, None if len(scope) == len(self.documents) else scope)
+        taken: dict[str, int] = defaultdict(int)
+        best: dict[str, list[Hit]] = defaultdict(list)
+        for hit in ranked:
+            if taken[hit.clause.doc_id] < per_document:
+                taken[hit.clause.doc_id] += 1
+                best[hit.clause.doc_id].append(hit)
+        return [hit for doc_id in docs for hit in best[doc_id]]
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        return self.embedder.queries([text])[0]
+
+    def _search(self, query: Query, docs: frozenset[str] | None) -> list[Hit]:
+        """Every candidate clause of the hybrid search (the store fuses dense and BM25 ranks of nodes; a clause
+        counts its best node), with a second vote for a clause that stands out on the words and the indicator
+        bonus, best first."""
         store = self.index.store
         only = Filter(doc_ids=docs) if docs is not None else None
-        dense = self._clauses_of(store.dense(self.embedder.queries([query.text])[0], CANDIDATES, only))
-        lexical = self._clauses_of(store.lexical(list(query.terms), CANDIDATES, only))
-
-        fused: dict[ClauseKey, float] = defaultdict(float)
-        best: dict[str, dict[ClauseKey, float]] = {"dense": defaultdict(float), "lexical": defaultdict(float)}
+        terms = list(query.terms)
+        fused: dict[ClauseKey, float] = {}
         clause_of: dict[ClauseKey, Clause] = {}
-        for name, ranking in (("dense", dense), ("lexical", lexical)):
-            seen: set[ClauseKey] = set()
-            for rank, (clause, score) in enumerate(ranking):
-                key = (clause.doc_id, clause.ref)
-                best[name][key] = max(best[name][key], score)
-                if key in seen:  # a clause's later chunks do not vote again
-                    continue
-                seen.add(key)
-                clause_of[key] = clause
-                fused[key] += 1.0 / (RRF_K + rank + 1)
+        for clause, score in self._clauses_of(store.hybrid(self._vector(query.text), terms, CANDIDATES, only)):
+            key = (clause.doc_id, clause.ref)
+            if key not in fused:  # a clause counts its best node; its later chunks do not vote again
+                fused[key], clause_of[key] = score, clause
+        lexical = self._clauses_of(store.lexical(terms, 2, only))
         if len(lexical) > 1:
-            (top, first), (_, second) = lexical[:2]
+            (top, first), (_, second) = lexical
             if first >= LEXICAL_MARGIN * second:  # one clause stands out on the words: a second vote for it
-                fused[(top.doc_id, top.ref)] += 1.0 / (RRF_K + 1)
+                key = (top.doc_id, top.ref)
+                clause_of.setdefault(key, top)
+                fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + 1)
         for key, bonus in self._indicator_matches(query, docs).items():
             clause = self.documents[key[0]].clause(key[1]) if key[0] in self.documents else None
             if clause is not None:
                 clause_of.setdefault(key, clause)
-                fused[key] += bonus
-        hits = [
-            Hit(clause_of[key], score, best["dense"][key], best["lexical"][key],
-                Route.INDICATOR if clause_of[key].kind == ClauseKind.INDICATOR else Route.HYBRID)
-            for key, score in fused.items() if key in clause_of
-        ]
+                fused[key] = fused.get(key, 0.0) + bonus
+        hits = [Hit(clause_of[key], score, Route.INDICATOR if clause_of[key].kind == ClauseKind.INDICATOR else Route.HYBRID)
+                for key, score in fused.items()]
         hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:k]
+        return hits
 
     def _clauses_of(self, ranking: Scored) -> list[tuple[Clause, float]]:
         """The clause of each ranked node, in rank order; nodes of documents no longer in the corpus drop out."""
