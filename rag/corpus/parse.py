@@ -291,10 +291,11 @@ class _TreeBuilder:
 
 def _heading_text(rest: str, sentence_is_text: bool = False) -> tuple[str, bool]:
     """The clause's own title, and whether its body follows on the same line (a run-in heading).
-    An article that is one sentence (第一条　为规范……，制定本办法。) has no title: the sentence is its text."""
+    An article that is one sentence (第一条　为规范……，制定本办法。) has no title: the sentence is its text; nor has
+    one whose first sentence is a statement (本办法自…起施行，有效期5年。): a title has no comma."""
     rest = rest.strip()
     head, sep, body = rest.partition("。")
-    if sep and body.strip() and len(head) <= MAX_HEADING:
+    if sep and body.strip() and len(head) <= MAX_HEADING and not (sentence_is_text and re.search("[，,；;]", head)):
         return head, True
     if sep and (sentence_is_text or len(head) > MAX_HEADING):
         return "", False
