@@ -3,7 +3,7 @@
     clean → choose documents (filters, a document the question names) → split into parts → analyse (once per
     part) → retrieve (reference, dense + BM25, fusion, indicator bonus; each document's own best clauses too)
     → answerers in order (reference, scope, document facts, missing detail, calculation, ranking, list,
-    claim, passage) → qualify (with several documents, each citation names its document)
+    claim, passage) → values that differ between documents → qualify (with several documents, each citation names its document)
 
 Corpus, model, index and facts are loaded once.
 """
@@ -27,6 +27,7 @@ from ..index.tokenize import Tokenizer
 from ..schema import Answer, Clause, Document, Hit, Query, Route
 from ..text.normalize import EMPTY_QUESTION
 from .answerers import ANSWERERS, AnswerContext, combine, refusal
+from .differing import with_differences
 from .intent import read_intent
 from .qualify import qualify
 from .query import analyze, clean_question, split_question
@@ -99,7 +100,8 @@ class Assistant:
         for answerer in ANSWERERS:
             answer = answerer(query, intent, hits, self.context)
             if answer is not None:
-                return answer
+                computed = intent.operation or intent.order or intent.comparison
+                return answer if computed else with_differences(query, answer, hits, self.context)
         raise AssertionError("the passage answerer always answers")
 
     def scope(self, text: str, pool: list[Document]) -> frozenset[str] | None:
