@@ -37,7 +37,8 @@ def test_every_kind_of_document_is_read_with_its_metadata(corpus):
                      "qinglan_fund_notice.txt": DocumentKind.NOTICE}
     notice = next(d for d in documents if d.meta.kind == DocumentKind.NOTICE)
     assert notice.meta.issuers == ("青岚市工业和信息化局", "青岚市财政局") and notice.meta.date == "2026年7月6日"
-    assert notice.clause("附件1·三2").parent == "附件1·三" and notice.clause("附件2").text.count("｜") > 20
+    assert notice.clause("附件1·三2").parent == "附件1·三" and notice.clause("附件2·6").text.startswith("6｜数字化车间｜")
+    assert notice.clause("附件2·6").parent == "附件2" and "｜支持标准｜" in notice.clause("附件2·6").title
     assert "2026年7月6日" in notice.clause("通知").text and "2026年7月6日" not in notice.clause("七").text
     measures = next(d for d in documents if d.meta.kind == DocumentKind.REGULATION)
     assert (measures.meta.effective, measures.meta.published) == ("2026年7月1日", "2026-05-22")

@@ -42,16 +42,15 @@ def with_differences(query: Query, answer: Answer, hits: list[Hit], context: Ans
     if not stating:
         return answer
     best = max(stating, key=lambda g: weight(g.covered))
-    # everything the best statement's document says of it: a value it gives anywhere is no difference
-    best = _Said(best.clause, best.text, best.covered,
-                 frozenset().union(*(g.values for g in stating if g.clause.doc_id == best.clause.doc_id)))
-    differing = [g for g in given if g.clause.doc_id != best.clause.doc_id and _differs(g, best, weight)]
+    # a value the best statement's document gives anywhere in the answer is no difference
+    given_values = frozenset().union(*(g.values for g in stating if g.clause.doc_id == best.clause.doc_id))
+    differing = [g for g in given if g.clause.doc_id != best.clause.doc_id and _differs(g, best, given_values, weight)]
     seen = {(g.clause.doc_id, g.clause.ref) for g in given}
     for hit in hits:
         if hit.clause.doc_id == best.clause.doc_id or (hit.clause.doc_id, hit.clause.ref) in seen:
             continue
         other = next((s for s in (_said(hit.clause, t, concepts) for t in clause_sentences(hit.clause))
-                      if _differs(s, best, weight)), None)
+                      if _differs(s, best, given_values, weight)), None)
         if other is not None and all(d.clause.doc_id != other.clause.doc_id for d in differing):
             differing.append(other)
     if not differing:
@@ -99,14 +98,14 @@ class _Weigher:
         return max(words, key=lambda w: self.weights[w])
 
 
-def _differs(other: _Said, best: _Said, weight: _Weigher) -> bool:
+def _differs(other: _Said, best: _Said, given: frozenset[tuple[str, str]], weight: _Weigher) -> bool:
     """Another document's sentence about the same thing (it names most of what the answer's sentence names, and
     its rarest word within the same phrase) stating another value in a unit the answer's sentence uses, and none
-    of the answer's."""
+    of the values the answer gives from the best sentence's document (`given`)."""
     rarest = weight.rarest(best.covered)
     if not other.values or _run_around(rarest, best.text, other.text) < len(rarest) + SAME_PHRASE_MARGIN:
         return False
     if weight(other.covered & best.covered) < SAME_THING * weight(best.covered):
         return False
     units = {unit for unit, _ in best.values}
-    return not (other.values & best.values) and any(unit in units for unit, _ in other.values)
+    return not (other.values & given) and any(unit in units for unit, _ in other.values)

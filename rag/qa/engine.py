@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from ..config import Settings
 from ..corpus.load import load_corpus
-from ..corpus.select import DocumentFilter, apply_filter, named_in, select, without_names
+from ..corpus.select import DocumentFilter, apply_filter, in_named_attachments, named_in, select, without_names
 from ..embedding import load_embedder
 from ..facts import extract_facts
 from ..facts.lookup import FactLookup
@@ -123,7 +123,7 @@ class Assistant:
                     if (hit.clause.doc_id, hit.clause.ref) not in found:
                         hits.append(hit)
                         found.add((hit.clause.doc_id, hit.clause.ref))
-        return query, hits
+        return query, in_named_attachments(text, hits)
 
     def show(self, ref: str, selector: str | None = None) -> Clause | None:
         """A clause by its reference, in the document the selector names (id, 文号 or title), else the first."""
