@@ -151,6 +151,17 @@ def test_document_facts_come_from_the_document_asked_about(library):
     assert "2026年7月6日" in issued.text and {c.doc_id for c in issued.citations} == {"qinglan_fund_notice"}
 
 
+def test_an_attachment_named_in_the_question_is_answered_from_its_rows(library):
+    answer = library.ask("申报通知附件2里智能工厂奖多少？")
+    assert not answer.refused and "100万元" in answer.text
+    assert {(c.doc_id, c.ref) for c in answer.citations} == {("qinglan_fund_notice", "附件2·5")}
+
+
+def test_refusals_in_a_library_speak_of_documents_not_the_plan(library):
+    answer = library.ask("深海采矿的补贴标准是多少？")
+    assert answer.refused and "规划" not in answer.text.split("最接近的条款")[0]
+
+
 def test_the_api_chooses_documents_by_doc_issuer_and_since(library):
     from fastapi.testclient import TestClient
 
