@@ -37,7 +37,8 @@ def test_every_kind_of_document_is_read_with_its_metadata(corpus):
                      "qinglan_fund_notice.txt": DocumentKind.NOTICE}
     notice = next(d for d in documents if d.meta.kind == DocumentKind.NOTICE)
     assert notice.meta.issuers == ("青岚市工业和信息化局", "青岚市财政局") and notice.meta.date == "2026年7月6日"
-    assert notice.clause("附件1·三2").parent == "附件1·三" and notice.clause("附件2").text.count("｜") > 20
+    assert notice.clause("附件1·三2").parent == "附件1·三" and notice.clause("附件2·6").text.startswith("6｜数字化车间｜")
+    assert notice.clause("附件2·6").parent == "附件2" and "｜支持标准｜" in notice.clause("附件2·6").title
     assert "2026年7月6日" in notice.clause("通知").text and "2026年7月6日" not in notice.clause("七").text
     measures = next(d for d in documents if d.meta.kind == DocumentKind.REGULATION)
     assert (measures.meta.effective, measures.meta.published) == ("2026年7月1日", "2026-05-22")
@@ -139,6 +140,78 @@ def test_show_takes_a_document_selector(library):
     assert library.show("第九条", "青政办发〔2026〕21号").doc_id == "qinglan_fund_measures"
     assert library.show("前言", "青岚市推进制造业").doc_id == "qinglan_manufacturing_plan"
     assert library.show("前言", "湘政发〔2026〕6号").doc_id == "hunan-manufacturing-15th-fyp"
+
+
+def test_values_that_differ_between_documents_are_shown_with_their_dates_newest_first(library):
+    asked = "青岚市级以上绿色工厂到2030年要有多少家？"
+    answer = library.ask(asked)
+    assert not answer.refused and "数值不同" in answer.text
+    notice, plan = answer.text.index("2026年7月6日"), answer.text.index("2026年3月18日")
+    assert notice < plan and answer.text.index("120家") < answer.text.index("100家")
+    assert {"qinglan_fund_notice", "qinglan_manufacturing_plan"} <= {c.doc_id for c in answer.citations}
+    one = library.ask(asked, DocumentFilter(docs=("青政发〔2026〕12号",)))
+    assert "数值不同" not in one.text and {c.doc_id for c in one.citations} == {"qinglan_manufacturing_plan"}
+
+
+def test_values_that_agree_are_not_called_different(library):
+    answer = library.ask("对新认定的省级制造业创新中心奖励多少？")
+    assert not answer.refused and "300万元" in answer.text and "数值不同" not in answer.text
+
+
+def test_document_facts_come_from_the_document_asked_about(library):
+    effect = library.ask("专项资金管理办法从哪天起施行？")
+    assert "2026年7月1日" in effect.text and "有效期5年" in effect.text
+    assert ("qinglan_fund_measures", "第三十二条") in {(c.doc_id, c.ref) for c in effect.citations}
+    published = library.ask("青政办发〔2026〕21号在政府网站上的发布日期是哪天？")
+    assert "2026年5月22日" in published.text and {c.doc_id for c in published.citations} == {"qinglan_fund_measures"}
+    issued = library.ask("申报通知是哪天印发的？")
+    assert "2026年7月6日" in issued.text and {c.doc_id for c in issued.citations} == {"qinglan_fund_notice"}
+
+
+def test_an_attachment_named_in_the_question_is_answered_from_its_rows(library):
+    answer = library.ask("申报通知附件2里智能工厂奖多少？")
+    assert not answer.refused and "100万元" in answer.text
+    assert {(c.doc_id, c.ref) for c in answer.citations} == {("qinglan_fund_notice", "附件2·5")}
+
+
+def test_refusals_in_a_library_speak_of_documents_not_the_plan(library):
+    answer = library.ask("深海采矿的补贴标准是多少？")
+    assert answer.refused and "规划" not in answer.text.split("最接近的条款")[0]
+
+
+def test_the_api_chooses_documents_by_doc_issuer_and_since(library):
+    from fastapi.testclient import TestClient
+
+    from rag.app.server import create_api
+
+    client = TestClient(create_api(library))
+    ask = lambda **fields: client.post("/api/ask", json={"question": "小巨人企业的奖励是多少？", **fields})  # noqa: E731
+    plan = ask(doc="青政发〔2026〕12号")
+    assert plan.status_code == 200 and {c["doc_id"] for c in plan.json()["citations"]} == {"qinglan_manufacturing_plan"}
+    notice = ask(issuer="财政局", since="2026-07-01")
+    assert notice.status_code == 200 and {c["doc_id"] for c in notice.json()["citations"]} == {"qinglan_fund_notice"}
+    both = ask(doc=["青政发〔2026〕12号", "qinglan_fund_measures"])
+    assert both.status_code == 200 and {c["doc_id"] for c in both.json()["citations"]} <= {
+        "qinglan_manufacturing_plan", "qinglan_fund_measures"}
+    for fields, message in (({"doc": 12}, '"doc"'), ({"issuer": ["财政局"]}, '"issuer"'), ({"since": "去年"}, '"since"'),
+                            ({"doc": "不存在的文件"}, "没有文件“不存在的文件”"), ({"issuer": "不存在的机关"}, "没有同时符合")):
+        refused = ask(**fields)
+        assert refused.status_code == 400 and message in refused.json()["error"], fields
+
+
+def test_the_page_picker_passes_the_chosen_document_through_the_queue(library):
+    from rag.app.chat import respond
+    from rag.app.server import SerializedAssistant
+    from rag.app.ui import picked_documents, picker_choices
+
+    choices = picker_choices(library.documents)
+    assert choices[0] == ("全部文件", "") and {value for _, value in choices[1:]} == {d.doc_id for d in library.documents}
+    assert picker_choices(library.documents[:1]) == []
+    shared = SerializedAssistant(library)
+    *_, (history, turns) = respond(shared, "小巨人企业的奖励是多少？", [], [], None, picked_documents("qinglan_fund_measures"))
+    assert {c.doc_id for c in turns[-1].answer.citations} == {"qinglan_fund_measures"}
+    assert [t.label for t in shared.queue.timings] == ["小巨人企业的奖励是多少？"]  # answered in the queue's turn
+    assert picked_documents("") is None
 
 
 def test_adding_a_changed_document_re_embeds_only_that_document(library, tmp_path):

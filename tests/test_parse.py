@@ -145,6 +145,9 @@ def test_a_notice_with_attachments_gives_each_its_own_references():
     assert (meta.title, meta.issuer, meta.doc_number, meta.date, meta.kind) == (
         "关于申报专项资金的通知", "某市财政局", "某财发〔2026〕5号", "2026年7月6日", "notice")
     assert [c.ref for c in document.clauses] == ["通知", "前言", "一", "二", "附件1", "附件1·一", "附件1·一1",
-                                                 "附件1·一2", "附件2"]
+                                                 "附件1·一2", "附件2", "附件2·1", "附件2·2"]
     assert "2.标准一览表" in document.clause("通知").text and "某市财政局" not in document.clause("二").text
-    assert document.clause("附件2").text.split("\n")[1:] == ["序号｜方向｜标准", "1｜技改｜10%", "2｜数字化｜30%"]
+    # the table's header stays with it; each row is a unit of its own, the header in its title
+    assert document.clause("附件2").text.split("\n")[1:] == ["序号｜方向｜标准"]
+    row = document.clause("附件2·2")
+    assert (row.text, row.parent, row.title_path[-1]) == ("2｜数字化｜30%", "附件2", "序号｜方向｜标准")

@@ -1,7 +1,8 @@
 """Serving: the Gradio app mounted on FastAPI, a JSON endpoint for other systems, and uvicorn.
 
 ``POST /api/ask`` with ``{"question": "..."}`` (``Content-Type: application/json``) returns what
-``python -m rag ask --json`` prints. Questions from the page and from the endpoint share one assistant,
+``python -m rag ask --json`` prints; optional ``doc`` (an id, 文号 or title, or a list of them), ``issuer`` and
+``since`` (YYYY or YYYY-MM-DD) choose the documents to answer from, as --doc/--issuer/--since do. Questions from the page and from the endpoint share one assistant,
 which answers them one at a time, first come first served (AnswerQueue). When too many wait, the endpoint
 answers 503 with ``Retry-After``. Nothing else waits for answers: ``/api/health`` and the page's own
 requests are served at once. Requests naming a host not allowed (RAG_ALLOWED_HOSTS) and requests a page
@@ -15,6 +16,7 @@ import json
 import logging
 import math
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -33,6 +35,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Settings
+from ..corpus.select import DocumentFilter, apply_filter, select
+from ..schema import Document
 from .assistant import AssistantLike
 
 if TYPE_CHECKING:
@@ -46,6 +50,7 @@ MAX_BODY_BYTES = 1_000_000
 MAX_UPLOAD = "1kb"  # the page uploads nothing; Gradio's upload route is kept only because Gradio mounts it
 CACHE_SWEEP = (600, 1800)  # every 10 min, Gradio's temporary files older than 30 min are deleted
 EXAMPLE = '{"question": "到2030年新材料产业营收目标是多少？"}'
+_SINCE = re.compile(r"\d{4}(?:-\d{2}-\d{2})?")
 BUSY = "当前排队的问题较多，请{}秒后重试。"
 _SAFE_METHODS = {"GET", "HEAD"}
 WORKER_NICENESS = 10  # the answering thread yields the CPU to the event loop (health, the page's own requests)
@@ -145,8 +150,10 @@ class SerializedAssistant:
     def retrieve(self, text: str, notice: str = ""):
         return self.queue.run(lambda: self._assistant.retrieve(text, notice), text)
 
-    def submit(self, question: str) -> Future:
+    def submit(self, question: str, documents=None) -> Future:
         """The endpoint's question, bounded: raises QueueFull when too many wait."""
+        if documents:
+            return self.queue.submit(lambda: self._assistant.ask(question, documents), "api", question)
         return self.queue.submit(lambda: self._assistant.ask(question), "api", question)
 
     def __getattr__(self, name: str):
@@ -202,8 +209,9 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def _question(body: bytes) -> str | JSONResponse:
-    """The question of a request body, or the response saying what is wrong with it."""
+def _request(body: bytes, documents: list[Document]) -> tuple[str, DocumentFilter | None] | JSONResponse:
+    """The question of a request body and the documents it chooses (doc, issuer, since), or the response
+    saying what is wrong with it."""
     try:
         payload = json.loads(body.decode("utf-8"))
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
@@ -211,7 +219,23 @@ def _question(body: bytes) -> str | JSONResponse:
     question = payload.get("question") if isinstance(payload, dict) else None
     if not isinstance(question, str):
         return _error(400, f'缺少字符串字段 "question"，例如 {EXAMPLE}')
-    return question
+    doc, issuer, since = (payload.get(key, "") for key in ("doc", "issuer", "since"))
+    docs = (doc,) if isinstance(doc, str) else doc
+    if not isinstance(docs, list | tuple) or not all(isinstance(d, str) for d in docs):
+        return _error(400, '字段 "doc" 须为文件的编号、文号或标题（字符串），或这样的字符串列表。')
+    if not isinstance(issuer, str):
+        return _error(400, '字段 "issuer" 须为发文机关名称（字符串）。')
+    if not isinstance(since, str) or (since and not _SINCE.fullmatch(since)):
+        return _error(400, '字段 "since" 须为年份或日期，如 "2026" 或 "2026-05-01"。')
+    wanted = DocumentFilter(tuple(d.strip() for d in docs if d.strip()), issuer.strip(), since)
+    if not wanted:
+        return question, None
+    unknown = [d for d in wanted.docs if not select(documents, d)]
+    if unknown:
+        return _error(400, f"文档库中没有文件“{'、'.join(unknown)}”（可用文件编号、文号或标题，见 python -m rag list）。")
+    if not apply_filter(documents, wanted):
+        return _error(400, "文档库中没有同时符合 doc、issuer、since 条件的文件。")
+    return question, wanted
 
 
 def create_api(assistant: AssistantLike) -> FastAPI:
@@ -237,11 +261,12 @@ def create_api(assistant: AssistantLike) -> FastAPI:
         size = max(size, len(body))
         if size > MAX_BODY_BYTES:
             return _error(413, f"请求过大（{size}字节），上限为{MAX_BODY_BYTES}字节。")
-        question = _question(body)
-        if isinstance(question, JSONResponse):
-            return question
+        parsed = _request(body, shared.documents)
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        question, documents = parsed
         try:
-            future = shared.submit(question)
+            future = shared.submit(question, documents)
         except QueueFull as full:
             return _error(503, BUSY.format(full.retry_after), {"Retry-After": str(full.retry_after)})
         try:

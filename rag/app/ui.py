@@ -20,6 +20,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from ..config import Settings
+from ..corpus.select import DocumentFilter
 from ..corpus.table_views import indicator_tables
 from ..qa.answerers.generative import GenerativeAnswerer
 from ..text import clean_input
@@ -60,6 +61,7 @@ def chat_tab(assistant: AssistantLike, feedback: FeedbackStore, answerer: Genera
         buttons=["copy"],
         placeholder=CHAT_PLACEHOLDER,
     )
+    picker = document_picker(assistant.documents)
     with gr.Row():
         question = gr.Textbox(
             show_label=False, placeholder="请输入关于规划的问题，回车发送", max_lines=6, scale=5, elem_id="question"
@@ -73,13 +75,15 @@ def chat_tab(assistant: AssistantLike, feedback: FeedbackStore, answerer: Genera
     for audience, questions in EXAMPLE_QUESTIONS.items():
         gr.Examples([[q] for q in questions], inputs=question, label=f"示例问题 · {audience}")
 
-    def ask(message, history, state):
-        for history, state in respond(assistant, clean_input(message), history, state, answerer):
+    def ask(message, history, state, picked=""):
+        documents = picked_documents(picked)
+        for history, state in respond(assistant, clean_input(message), history, state, answerer, documents):
             yield "", history, state
 
     # The assistant answers one question at a time (SerializedAssistant); a model writing an answer does not
     # hold it, so other questions go on meanwhile.
-    answering = dict(fn=ask, inputs=[question, chatbot, turns], outputs=[question, chatbot, turns],
+    answering = dict(fn=ask, inputs=[question, chatbot, turns] + ([picker] if picker else []),
+                     outputs=[question, chatbot, turns],
                      api_visibility="private")  # the page's endpoints are for the page: /api/ask is the API
     question.submit(**answering)
     send.click(**answering)
@@ -95,6 +99,23 @@ def chat_tab(assistant: AssistantLike, feedback: FeedbackStore, answerer: Genera
                   api_visibility="private")
     if admin_token:  # without a token the export is only `python -m rag.app.feedback` on the server
         export_tab(feedback, admin_token)
+
+
+def document_picker(documents) -> gr.Dropdown | None:
+    """With several documents in the library: answer from all of them, or from the one picked."""
+    choices = picker_choices(documents)
+    return gr.Dropdown(choices, value="", label="文件范围", elem_id="document-picker") if choices else None
+
+
+def picker_choices(documents) -> list[tuple[str, str]]:
+    """The picker's (label, document id) choices; none for a library of one document."""
+    if len(documents) < 2:
+        return []
+    return [("全部文件", "")] + [(f"{d.meta.doc_number or d.doc_id}《{d.meta.title}》", d.doc_id) for d in documents]
+
+
+def picked_documents(picked: str | None) -> DocumentFilter | None:
+    return DocumentFilter(docs=(picked,)) if picked else None
 
 
 def export_tab(feedback: FeedbackStore, admin_token: str) -> None:

@@ -28,6 +28,7 @@ _PURPOSE = re.compile(r"为(?P<purpose>[^。]{4,300}?)，(?:[^。]{0,200}?，)?�
 ITEM_NUMBER = r"^(?P<n>\d{1,2})[.．、](?:(?!\d)|(?=\d{4}年))"  # 1.  but not 2.5亿; 2.2025年度 is item 2
 MAX_HEADING = 40  # a heading longer than this is an article's text, not its title
 CELL_SEPARATOR = "｜"
+MIN_CELL_SEPARATORS = 2  # a line with this many cell separators is a table row
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,29 @@ class _TreeBuilder:
             self._close()
         if not self._stack:
             self._stack.append(_Open("前言", ClauseKind.PREAMBLE, 0, "前言", ("前言",), None, order=self._position()))
+        if self._prefix and line.count(CELL_SEPARATOR) >= MIN_CELL_SEPARATORS and self._table_row(line):
+            return
         self._stack[-1].paragraphs.append(line)
+
+    def _table_row(self, line: str) -> bool:
+        """A row of a table in an attachment (一览表, 汇总表) is a unit of its own, cited as 附件2·6 (its number,
+        else its position): a question about one item finds that row, not the whole table. The header row
+        stays with the table and names the columns in each row's title. False for the header row itself."""
+        table = self._stack[-1]
+        rows = [p for p in table.paragraphs if p.count(CELL_SEPARATOR) >= MIN_CELL_SEPARATORS]
+        first = line.split(CELL_SEPARATOR, 1)[0].strip()
+        if not rows and not first.isdigit():
+            return False
+        position = len(self._children(table.ref)) + 1
+        ref = f"{table.ref}·{first if first.isdigit() else position}"
+        header = rows[0] if rows else ""
+        self.clauses.append(Clause(self.doc_id, ref, ClauseKind.CLAUSE, table.level + 1, "",
+                                   table.title_path + ((header,) if header else ()), line, table.ref,
+                                   self._position()))
+        return True
+
+    def _children(self, ref: str) -> list[Clause]:
+        return [c for c in self.clauses if c.parent == ref]
 
     def _open(self, level: _Level, number: str, line: str) -> None:
         while self._stack and (self._stack[-1].level >= level.depth or self._stack[-1].kind == ClauseKind.PREAMBLE):
@@ -291,10 +314,11 @@ class _TreeBuilder:
 
 def _heading_text(rest: str, sentence_is_text: bool = False) -> tuple[str, bool]:
     """The clause's own title, and whether its body follows on the same line (a run-in heading).
-    An article that is one sentence (第一条　为规范……，制定本办法。) has no title: the sentence is its text."""
+    An article that is one sentence (第一条　为规范……，制定本办法。) has no title: the sentence is its text; nor has
+    one whose first sentence is a statement (本办法自…起施行，有效期5年。): a title has no comma."""
     rest = rest.strip()
     head, sep, body = rest.partition("。")
-    if sep and body.strip() and len(head) <= MAX_HEADING:
+    if sep and body.strip() and len(head) <= MAX_HEADING and not (sentence_is_text and re.search("[，,；;]", head)):
         return head, True
     if sep and (sentence_is_text or len(head) > MAX_HEADING):
         return "", False

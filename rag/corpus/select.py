@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..schema import Document
+from ..schema import Document, Hit
 
 # The kind a title ends with, longest first: how people name a document without its full title.
 KINDS = ("管理办法", "实施办法", "实施细则", "实施方案", "行动方案", "工作方案", "指导意见", "实施意见", "规划纲要",
          "规划", "纲要", "条例", "规定", "通知", "办法", "方案", "意见", "细则", "计划", "决定", "指南")
+_ATTACHMENT = re.compile(r"附件\s*(\d{1,2})")
 _AMBIGUOUS = {"办法", "方案", "意见", "计划", "决定", "规定"}  # everyday words too: named only as 《办法》 or with a qualifier
 
 
@@ -104,3 +105,11 @@ def _says(text: str, kind: str) -> bool:
 def _shared_bigrams(title: str, text: str) -> int:
     grams = {title[i:i + 2] for i in range(len(title) - 1) if re.fullmatch(r"[\u4e00-\u9fff]{2}", title[i:i + 2])}
     return sum(gram in text for gram in grams)
+
+
+def in_named_attachments(question: str, hits: list[Hit]) -> list[Hit]:
+    """A question that names an attachment (附件2里…) is answered from it: the clauses found inside the
+    attachments it names, when any were found; else all."""
+    named = {f"附件{n}" for n in _ATTACHMENT.findall(question)}
+    inside = [h for h in hits if h.clause.ref.split("·")[0] in named] if named else []
+    return inside or hits

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..config import PROJECT_ROOT, Settings
 from ..corpus.library import add_file
+from ..schema import Citation, Document
 from .harness import EvalQuestion, judge
 from .metrics import summarize, summarize_by_type
 
@@ -42,6 +43,14 @@ def load_library_questions(path: Path) -> list[LibraryQuestion]:
     return questions
 
 
+def _cited_text(citation: Citation, documents: list[Document]) -> str:
+    """What a citation quotes; a target-table row's citation also holds the row as printed (its cells), which
+    is what the row's restated clause text stands for."""
+    document = next((d for d in documents if d.doc_id == citation.doc_id), None)
+    row = next((r for r in document.indicators if r.ref == citation.ref), None) if document else None
+    return citation.text if row is None else f"{citation.text}\n{row.name}\t{row.unit}\t{row.base_raw}\t{row.target_raw}"
+
+
 def evaluate_library(settings: Settings, folder: Path = LIBRARY_DIR) -> dict:
     from ..qa.engine import Assistant
 
@@ -60,7 +69,7 @@ def evaluate_library(settings: Settings, folder: Path = LIBRARY_DIR) -> dict:
             started = time.perf_counter()
             answer = assistant.ask(q.question)
             latency = (time.perf_counter() - started) * 1000
-            cited = [c.text for c in answer.citations] if not answer.refused else []
+            cited = [_cited_text(c, assistant.documents) for c in answer.citations] if not answer.refused else []
             retrieved = [h.clause.text for h in assistant.retrieve(q.question)[1][:5]]
             outcome = judge(q, answer.text, answer.refused, cited, retrieved, latency)
             if not q.should_refuse and not answer.refused and answer.citations:

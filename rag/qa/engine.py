@@ -3,7 +3,7 @@
     clean → choose documents (filters, a document the question names) → split into parts → analyse (once per
     part) → retrieve (reference, dense + BM25, fusion, indicator bonus; each document's own best clauses too)
     → answerers in order (reference, scope, document facts, missing detail, calculation, ranking, list,
-    claim, passage) → qualify (with several documents, each citation names its document)
+    claim, passage) → values that differ between documents → qualify (with several documents, each citation names its document)
 
 Corpus, model, index and facts are loaded once.
 """
@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from ..config import Settings
 from ..corpus.load import load_corpus
-from ..corpus.select import DocumentFilter, apply_filter, named_in, select, without_names
+from ..corpus.select import DocumentFilter, apply_filter, in_named_attachments, named_in, select, without_names
 from ..embedding import load_embedder
 from ..facts import extract_facts
 from ..facts.lookup import FactLookup
@@ -28,6 +28,7 @@ from ..measures.match import MeasureFinder
 from ..schema import Answer, Clause, Document, Hit, Query, Route
 from ..text.normalize import EMPTY_QUESTION
 from .answerers import ANSWERERS, AnswerContext, combine, refusal
+from .differing import with_differences
 from .intent import read_intent
 from .qualify import qualify
 from .query import analyze, clean_question, split_question
@@ -100,7 +101,8 @@ class Assistant:
         for answerer in ANSWERERS:
             answer = answerer(query, intent, hits, self.context)
             if answer is not None:
-                return answer
+                computed = intent.operation or intent.order or intent.comparison
+                return answer if computed else with_differences(query, answer, hits, self.context)
         raise AssertionError("the passage answerer always answers")
 
     def scope(self, text: str, pool: list[Document]) -> frozenset[str] | None:
@@ -119,7 +121,7 @@ class Assistant:
             found = {(h.clause.doc_id, h.clause.ref) for h in hits}
             hits += [hit for hit in self.retriever.best_of_each(query, PER_DOCUMENT, scope)
                      if (hit.clause.doc_id, hit.clause.ref) not in found]
-        return query, hits
+        return query, in_named_attachments(text, hits)
 
     def show(self, ref: str, selector: str | None = None) -> Clause | None:
         """A clause by its reference, in the document the selector names (id, 文号 or title), else the first."""

@@ -1,13 +1,17 @@
 """The last stage: with several documents in the library, each citation and each 【ref】 names its document
 (【湘政发〔2026〕6号 二（三）5】), and the answer ends with where its statements come from. With one document
-the answer is left as it is."""
+the answer is left as it is. The answerers' wording for the one plan (规划中未找到…) then speaks of documents."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
 from ..schema import Answer, Document
+
+# how answerers speak of the one plan: 规划中没有/未找到…, 规划在【…】提到了…但未规定, 规划没有单列, 所引规划条款
+_PLAN_WORDING = re.compile(r"规划(?=中没有|中未找到|在【|未规定|没有单列|所列|条款)")
 
 
 def qualify(answer: Answer, documents: Mapping[str, Document]) -> Answer:
@@ -18,7 +22,9 @@ def qualify(answer: Answer, documents: Mapping[str, Document]) -> Answer:
     doc_of = {}
     for citation in citations:  # a statement's document: the first cited clause with its reference
         doc_of.setdefault(citation.ref, citation.doc_id)
-    text, statements = answer.text, []
+    quoted = {f"{s.text}【{s.ref}】" for s in answer.statements}  # the documents' own words stay as they are
+    text = "\n".join(line if line in quoted else _PLAN_WORDING.sub("文件", line) for line in answer.text.split("\n"))
+    statements = []
     for statement in answer.statements:
         doc_id = doc_of.get(statement.ref)
         label = documents[doc_id].meta.label if doc_id in documents else ""

@@ -1,37 +1,79 @@
-"""Facts about the document itself — who issued it, its 文号, when, to whom — from its header (the notice)."""
+"""Facts about the document itself — who issued it, its 文号, when it was issued, published and takes effect,
+to whom — from its header (the notice); the date of effect quoted from the article that sets it."""
 
 from __future__ import annotations
 
 import re
 
-from ...schema import Answer, ClauseKind, Hit, Query, Statement
+from ...corpus.select import KINDS
+from ...schema import Answer, Clause, ClauseKind, Document, Hit, Query, Statement
+from ...text import clause_sentences
 from ..intent import Intent
 from .base import AnswerContext, build_answer
 
+_WHEN = r"(?:哪天|哪一天|几号|什么时候|啥时候|何时|日期|时间|哪年)"
 # What a question about the document asks, as people say it; each names a field of DocumentMeta.
 _ASKS = (
-    ("issuer", re.compile(r"谁(?:发|印发|制定|出台|发布)|哪个(?:部门|单位|机关)(?:发|印发|制定|出台|发布)|发文(?:机关|单位)|印发(?:机关|单位)")),
+    ("issuer", re.compile(r"谁(?:发|印发|制定|出台|发布)|哪个(?:部门|单位|机关)(?:发|印发|制定|出台|发布)|哪[几些](?:个)?(?:部门|单位|机关)(?:联合)?(?:发|印发)|发文(?:机关|单位)|印发(?:机关|单位)")),
     ("doc_number", re.compile(r"文号|几号文|发文字号")),
-    ("date", re.compile(r"哪天|哪一天|什么时候(?:印发|发布|出台|发的|下发)|何时(?:印发|发布|出台)|(?:印发|成文|发布)(?:日期|时间)|哪年(?:印发|发布|出台|发的)")),
+    ("published", re.compile(rf"发布日期|发布时间|(?:网站|网上)[^，。？?]{{0,8}}发布|公布{_WHEN}|{_WHEN}公布")),
+    ("date", re.compile(rf"{_WHEN}(?:印发|发布|出台|发的|下发|签发)|(?:印发|成文|签发|落款)(?:日期|时间)|哪年(?:印发|发布|出台|发的)")),
+    ("effective", re.compile(rf"(?:施行|生效|开始执行|执行){_WHEN}|{_WHEN}(?:开始|起)?(?:施行|生效|执行)|施行日期")),
     ("recipients", re.compile(r"发给|主送|印发给|下发给|发到|发往|印发对象|给哪些(?:单位|部门)")),
 )
-_ABOUT_DOCUMENT = re.compile(r"规划|文件|通知|这个|本|该")
-_LABELS = {"issuer": "印发机关", "doc_number": "文号", "date": "成文日期", "recipients": "主送"}
+# Fields no clause of the text states but the document's header: asking for them is asking about the document.
+_OWN_FIELDS = {"doc_number", "published", "effective"}
+_ABOUT_DOCUMENT = re.compile("|".join((*KINDS, "文件", "这个", "本", "该")))
+_LABELS = {"issuer": "印发机关", "doc_number": "文号", "date": "成文日期", "published": "发布日期",
+           "effective": "施行日期", "recipients": "主送"}
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
 def answer_document_facts(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
-    if intent.claim or not _ABOUT_DOCUMENT.search(query.text):
+    if intent.claim:
         return None
     asked = [field for field, pattern in _ASKS if pattern.search(query.text)]
-    if not asked:
+    if not asked or not (_OWN_FIELDS.intersection(asked) or _ABOUT_DOCUMENT.search(query.text)):
         return None
-    for document in context.documents.values():
+    for document in _candidates(hits, context):
         notice = next((c for c in document.clauses if c.kind == ClauseKind.NOTICE), None)
         if notice is None:
             continue
-        values = [f"{_LABELS[field]}：{getattr(document.meta, field)}" for field in asked if getattr(document.meta, field)]
+        values = [f"{_LABELS[field]}：{_value(document, field)}" for field in asked if _value(document, field)]
         if not values:
             continue
-        statement = Statement(f"《{document.meta.title}》" + "；".join(values) + "。", notice.ref)
-        return build_answer(query, [statement], [notice], hits, check_premise=False)
+        statements = [Statement(f"《{document.meta.title}》" + "；".join(values) + "。", notice.ref)]
+        clauses = [notice]
+        article = _effect_article(document) if "effective" in asked else None
+        if article is not None:
+            clause, sentence = article
+            statements.append(Statement(sentence, clause.ref))
+            clauses.append(clause)
+        return build_answer(query, statements, clauses, hits, check_premise=False)
+    return None
+
+
+def _candidates(hits: list[Hit], context: AnswerContext) -> list[Document]:
+    """The documents in the order the question's clauses were found: the one it is about first (when it
+    names a document, the hits come from that one only)."""
+    found = dict.fromkeys(h.clause.doc_id for h in hits if h.clause.doc_id in context.documents)
+    return [context.documents[d] for d in found] + [d for d in context.documents.values() if d.doc_id not in found]
+
+
+def _value(document: Document, field: str) -> str:
+    meta = document.meta
+    value = getattr(meta, field) or (meta.date if field == "published" else "")
+    return _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", value)
+
+
+def _effect_article(document: Document) -> tuple[Clause, str] | None:
+    """The sentence of the text that sets the date of effect (本办法自…起施行), with its clause."""
+    if not document.meta.effective:
+        return None
+    for clause in document.clauses:
+        if clause.kind == ClauseKind.NOTICE or document.meta.effective not in clause.text:
+            continue
+        for sentence in clause_sentences(clause):
+            if document.meta.effective in sentence and re.search("施行|生效|执行", sentence):
+                return clause, sentence
     return None

@@ -1,0 +1,111 @@
+"""Values that differ between documents. When another document of the library states a different number for
+the same thing an answer gives a number for (the same item, the same unit, another value), the answer shows
+each document's statement with the document's date, newest first, and says that they differ."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..schema import Answer, Clause, Concept, Hit, Query, Statement
+from ..text import clause_sentences, normalize, parse_quantities
+from .answerers.base import AnswerContext, build_answer
+from .answerers.extractive import matches_concept
+
+SAME_THING = 0.6  # another sentence speaks of the same thing when it names this share of what the answer's does
+SAME_PHRASE_MARGIN = 2  # ... and shares at least this many characters around its rarest word
+DIFFERING_LEAD = "注意：各文件对此规定的数值不同，按成文日期从新到旧列出："
+
+
+@dataclass(frozen=True)
+class _Said:
+    """A sentence of a clause: which of the question's concepts it names and the amounts it states."""
+
+    clause: Clause
+    text: str
+    covered: frozenset[str]
+    values: frozenset[tuple[str, str]]  # (unit, number): 60家 and 70家 are values of one measure
+
+
+def with_differences(query: Query, answer: Answer, hits: list[Hit], context: AnswerContext) -> Answer:
+    """The answer, or, when documents state different values for what it states a value for, an answer that
+    gives each document's statement with its date (newest first) under a lead that says they differ."""
+    if answer.refused or not answer.statements or len({h.clause.doc_id for h in hits}) < 2:
+        return answer
+    concepts = [c for c in query.key_concepts if c.known and not c.qualifier]
+    weight = _Weigher(concepts, context.idf)
+    clauses = {}
+    for citation in answer.citations:  # a statement's clause: the first cited clause with its reference
+        clauses.setdefault(citation.ref, context.clause(citation.doc_id, citation.ref))
+    given = [_said(clauses[s.ref], s.text, concepts) for s in answer.statements if clauses.get(s.ref)]
+    stating = [g for g in given if g.values and g.covered]
+    if not stating:
+        return answer
+    best = max(stating, key=lambda g: weight(g.covered))
+    # a value the best statement's document gives anywhere in the answer is no difference
+    given_values = frozenset().union(*(g.values for g in stating if g.clause.doc_id == best.clause.doc_id))
+    differing = [g for g in given if g.clause.doc_id != best.clause.doc_id and _differs(g, best, given_values, weight)]
+    seen = {(g.clause.doc_id, g.clause.ref) for g in given}
+    for hit in hits:
+        if hit.clause.doc_id == best.clause.doc_id or (hit.clause.doc_id, hit.clause.ref) in seen:
+            continue
+        other = next((s for s in (_said(hit.clause, t, concepts) for t in clause_sentences(hit.clause))
+                      if _differs(s, best, given_values, weight)), None)
+        if other is not None and all(d.clause.doc_id != other.clause.doc_id for d in differing):
+            differing.append(other)
+    if not differing:
+        return answer
+    shown = [g for g in given if g.clause.doc_id == best.clause.doc_id] + differing
+    shown.sort(key=lambda s: context.documents[s.clause.doc_id].meta.sort_date, reverse=True)
+    statements = [Statement(f"（{context.documents[s.clause.doc_id].meta.date}）{s.text}", s.clause.ref) for s in shown]
+    return build_answer(query, statements, list(dict.fromkeys(s.clause for s in shown)), hits, DIFFERING_LEAD)
+
+
+def _said(clause: Clause, text: str, concepts: list[Concept]) -> _Said:
+    folded = normalize(text).lower()
+    covered = frozenset(c.word for c in concepts if matches_concept(c, folded, broader=False))
+    values = frozenset((q.unit, q.number) for q in parse_quantities(text) if q.is_amount)
+    return _Said(clause, text, covered, values)
+
+
+def _run_around(word: str, text: str, other: str) -> int:
+    """The longest run of `text` around `word` that `other` holds too: the same item is named by the same
+    phrase (国家级专精特新“小巨人”企业), another item only shares a word of it (创新中心, 创新平台)."""
+    best = 0
+    start = text.find(word)
+    while start >= 0:
+        left, right = start, start + len(word)
+        if text[left:right] in other:
+            while left > 0 and text[left - 1:right] in other:
+                left -= 1
+            while right < len(text) and text[left:right + 1] in other:
+                right += 1
+            best = max(best, right - left)
+        start = text.find(word, start + 1)
+    return best
+
+
+class _Weigher:
+    """Concepts weighed by their rarity in the library."""
+
+    def __init__(self, concepts: list[Concept], idf: Callable[[str], float]):
+        self.weights = {c.word: idf(c.word) for c in concepts}
+
+    def __call__(self, words: frozenset[str]) -> float:
+        return sum(self.weights[w] for w in words)
+
+    def rarest(self, words: frozenset[str]) -> str:
+        return max(words, key=lambda w: self.weights[w])
+
+
+def _differs(other: _Said, best: _Said, given: frozenset[tuple[str, str]], weight: _Weigher) -> bool:
+    """Another document's sentence about the same thing (it names most of what the answer's sentence names, and
+    its rarest word within the same phrase) stating another value in a unit the answer's sentence uses, and none
+    of the values the answer gives from the best sentence's document (`given`)."""
+    rarest = weight.rarest(best.covered)
+    if not other.values or _run_around(rarest, best.text, other.text) < len(rarest) + SAME_PHRASE_MARGIN:
+        return False
+    if weight(other.covered & best.covered) < SAME_THING * weight(best.covered):
+        return False
+    units = {unit for unit, _ in best.values}
+    return not (other.values & given) and any(unit in units for unit, _ in other.values)
