@@ -234,7 +234,7 @@ def test_a_sum_over_a_category_adds_one_target_per_item(assistant):
 
 def test_a_calculation_never_uses_numbers_of_a_thing_the_question_does_not_name(assistant):
     answer = assistant.ask("数字经济核心产业占GDP比重要提高多少")
-    assert "9－7.4＝1.6（个百分点）" in answer.text and "6.5" not in answer.text
+    assert "9－7.4＝1.6个百分点" in answer.text and "6.5" not in answer.text
 
 
 def test_cumulative_growth_of_a_yearly_rate_is_compounded(assistant):

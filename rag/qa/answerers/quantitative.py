@@ -32,7 +32,8 @@ def number(value: float) -> str:
 
 
 def _unit_of_difference(unit: str) -> str:
-    return "个百分点" if unit in _PERCENT else unit
+    """How a difference is written after its value: 0.8个百分点 for shares and rates, 107（家） otherwise."""
+    return "个百分点" if unit in _PERCENT else f"（{unit}）"
 
 
 def fact_statement(fact: Fact) -> Statement:
@@ -155,7 +156,7 @@ def _change(intent: Intent, base: Fact, target: Fact) -> str:
         change = target.value if cumulative else target.value - base.value
         operands = target.value_text if cumulative else f"（{target.value_text}－{base.value_text}）"
         return f"{operands}÷{years}{_approximately(change / years)}（{target.unit}/年）"
-    return f"{target.value_text}－{base.value_text}＝{number(target.value - base.value)}（{_unit_of_difference(target.unit)}）"
+    return f"{target.value_text}－{base.value_text}＝{number(target.value - base.value)}{_unit_of_difference(target.unit)}"
 
 
 def _approximately(value: float) -> str:
@@ -179,7 +180,7 @@ def _between(query, intent, hits, context, pair: list[Fact]) -> Answer:
     if intent.operation == Operation.RATIO:
         result = f"{high.value_text}÷{low.value_text}{_approximately(high.value / low.value)}倍"
     else:
-        result = f"{high.value_text}－{low.value_text}＝{number(high.value - low.value)}（{_unit_of_difference(high.unit)}）"
+        result = f"{high.value_text}－{low.value_text}＝{number(high.value - low.value)}{_unit_of_difference(high.unit)}"
     statements = [fact_statement(f) for f in pair]
     statements.append(Statement(f"{high.subject}高于{low.subject}，计算：{result}", high.ref))
     return answer_from(query, hits, context, pair, statements, "按规划数值计算：")
