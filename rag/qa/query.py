@@ -193,6 +193,9 @@ def _clause_refs(text: str) -> tuple[str, ...]:
     return tuple(refs)
 
 
+_COUNTED = re.compile(r"[一二两三四五六七八九十几]+[个项类家条大种点批档级]?")  # 四个, 几类: how many, not what
+
+
 def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concept, ...]:
     """Whole words of the question (search-mode fragments inside a longer word are dropped), each with
     the forms the plan may use for it: aliases and, for a city, its region."""
@@ -218,7 +221,8 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concep
             broader.append(county.city)
         if not any(tokenizer.in_corpus(f) for f in (*forms, *broader)):
             forms.extend(tokenizer.unabbreviated(word))
-        is_generic = word in generic or any(ch.isdigit() for ch in word) or (len(word) == 1 and len(forms) == 1)
+        is_generic = (word in generic or any(ch.isdigit() for ch in word) or (len(word) == 1 and len(forms) == 1)
+                      or bool(_COUNTED.fullmatch(word)))
         qualifier = any(word.startswith(q) for q in scope_words) or word in cities or county is not None
         concepts.append(
             Concept(

@@ -13,7 +13,7 @@ from .base import AnswerContext, build_answer
 from .extractive import matches_concept
 
 LIST_CANDIDATES = 3
-_EACH_CONTENT = re.compile(r"每个|每一|各自|各[是有]?(?:什么|啥|哪些)|分别|具体|(?:搞|做|干|讲|包括|涉及)(?:什么|啥)|主要")
+_EACH_CONTENT = re.compile(r"每个|每一|各自|各[是有]?(?:什么|啥|哪些)|具体|(?:搞|做|干|讲|包括|涉及|聚焦|主推|发展)(?:什么|啥|哪些)|主要")
 
 
 def answer_list(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
