@@ -85,12 +85,14 @@ class Embedder:
 
 
 def model_id(settings: Settings) -> str:
-    """Identifies the embedding model in the index manifest (a change triggers a rebuild)."""
+    """Identifies the embedding model and the precision it runs at in the index manifest (a change triggers a
+    rebuild: bf16 and fp32 vectors differ slightly)."""
+    precision = resolve_precision(settings.embed_precision, settings.device)
     if settings.embed_model == DEFAULT_EMBED_MODEL:
         from .e5_convert import CONVERTER_VERSION
 
-        return f"{DEFAULT_EMBED_MODEL}/e5-small-q4@{CONVERTER_VERSION}"
-    return settings.embed_model
+        return f"{DEFAULT_EMBED_MODEL}/e5-small-q4@{CONVERTER_VERSION}/{precision}"
+    return f"{settings.embed_model}/{precision}"
 
 
 def load_embedder(settings: Settings) -> Embedder:
