@@ -70,7 +70,7 @@ _WHICH = re.compile(r"哪(?:个|一个|项)[^，。？?、]{0,8}?(?:更|最)(?:�
 _AMOUNT = r"\d+(?:\.\d+)?\s*(?:[亿万千]+元?|[元家个%])"
 _INCLUDED = r"\s*(?:[（(]含[）)])?\s*"
 _BELOW = re.compile(rf"(低于|少于|小于|不到|不足|未达到|不超过|未超过)\s*({_AMOUNT})|({_AMOUNT}){_INCLUDED}(以下|以内)")
-_ABOVE = re.compile(rf"(高于|多于|大于|超过|超出|不少于|不低于|达到)\s*({_AMOUNT})|({_AMOUNT}){_INCLUDED}(以上)")
+_ABOVE = re.compile(rf"(高于|多于|大于|超过|超出|不少于|不低于)\s*({_AMOUNT})|({_AMOUNT}){_INCLUDED}(以上)")
 _STRICT = {"低于", "少于", "小于", "不到", "不足", "未达到", "高于", "多于", "大于", "超过", "超出"}
 _BETWEEN = re.compile(rf"({_AMOUNT})\s*(?:到|至|～|~|-|—)\s*({_AMOUNT})(?:之间|以内|区间)")
 _LIST = re.compile(r"哪些|哪几|都有|有什么|有啥|包括|包含|分别|列举|列出|各(?:自|是)|是哪(?:几|些)")
@@ -108,8 +108,8 @@ def read_intent(question: str) -> Intent:
         comparison = Comparison.BELOW if below else Comparison.ABOVE
         threshold, inclusive = _bound(below or above)
     return Intent(operation=operation, order=order, top=_top(text) if order else 0, comparison=comparison,
-                  threshold=threshold, upper=upper, inclusive=inclusive, upper_inclusive=upper_inclusive, by_change=bool(_BY_CHANGE.search(text)),
-                  which_of=bool(which), wants_list=bool(_LIST.search(text)),
+                  threshold=threshold, upper=upper, inclusive=inclusive, upper_inclusive=upper_inclusive,
+                  by_change=bool(_BY_CHANGE.search(text)), which_of=bool(which), wants_list=bool(_LIST.search(text)),
                   claim=bool(_CLAIM.search(text)), about_self=bool(_SELF.search(text)))
 
 

@@ -211,9 +211,9 @@ def _sum(query, hits, context, facts: list[Fact]) -> Answer | None:
     shared = len({f.span for f in group}) == 1
     statements = [Statement(group[0].span, group[0].ref)] if shared else [fact_statement(f) for f in group]
     statements.append(Statement(f"合计：{result}", group[0].ref))
-    apart = [f for f in context.facts.plan.facts if family and f.role == Role.TARGET and f not in group
-             and f.category == group[0].category and f.unit == group[0].unit and f.ref in context.facts.item_of
-             and f.ref not in {g.ref for g in group}]
+    summed = {f.ref for f in group}
+    apart = [f for f in context.facts.plan.facts if family and f.role == Role.TARGET and f.ref not in summed
+             and f.category == group[0].category and f.unit == group[0].unit and f.ref in context.facts.item_of]
     for fact in apart:  # an item of the category whose target measures something else (软件业务收入)
         statements.append(Statement(f"{_item_name(context, fact)}：{fact.span}（口径不同，未计入合计）", fact.ref))
     return answer_from(query, hits, context, group + apart, statements, "按规划数值计算：")
@@ -223,8 +223,12 @@ def _names_common_part(group: list[Fact], question: str) -> bool:
     """The question names what the group's numbers all count (智能工厂 of 基础级/先进级/卓越级智能工厂)."""
     if len(group) < 2:
         return False
-    common = os.path.commonprefix([f.subject[::-1] for f in group])[::-1]
+    common = _common_ending([f.subject for f in group])
     return shared_run(question, common) >= NAMED_RUN or common in question
+
+
+def _common_ending(names: list[str]) -> str:
+    return os.path.commonprefix([name[::-1] for name in names])[::-1]
 
 
 def _distinguished_in(group: list[Fact], question: str) -> list[Fact]:
@@ -233,7 +237,7 @@ def _distinguished_in(group: list[Fact], question: str) -> list[Fact]:
     subjects = [f.subject for f in group]
     if len(set(subjects)) < 2:
         return []
-    common = len(os.path.commonprefix([s[::-1] for s in subjects]))
+    common = len(_common_ending(subjects))
     lead = len(os.path.commonprefix(subjects))
     own = [s[lead:len(s) - common] for s in subjects]
     return [f for f, part in zip(group, own) if len(part) >= 2 and part in question]
