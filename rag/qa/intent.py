@@ -4,7 +4,7 @@
 - rank / filter: 最高的三个, 排前五, 低于1500亿元的有哪些
 - list: 有哪些, 哪几个, 分别是, 包括什么
 - claim: a statement put up for confirmation (…吧, 对吗, 是不是, 是吗)
-- about self: the asker speaks of their own enterprise (我们, 我司, 我厂, 本公司)
+- about self: the asker speaks of their own enterprise (我们, 我司, 本公司, 湘潭一家钢厂, 做家电配件的厂)
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ _ABOVE = re.compile(rf"(高于|多于|大于|超过|超出|不少于|不低于)\
 _STRICT = {"低于", "少于", "小于", "不到", "不足", "未达到", "高于", "多于", "大于", "超过", "超出"}
 _BETWEEN = re.compile(rf"({_AMOUNT})\s*(?:到|至|～|~|-|—)\s*({_AMOUNT})(?:之间|以内|区间)")
 _LIST = re.compile(r"哪些|哪几|都有|有什么|有啥|包括|包含|分别|列举|列出|各(?:自|是)|是哪(?:几|些)")
-_SELF = re.compile(r"我们|我司|我公司|我厂|我家|咱们|咱家|俺们|本公司|本企业|本厂|我是|我在")
+_SELF = re.compile(r"我们|我司|我公司|我厂|我家|咱们|咱家|俺们|本公司|本企业|本厂|^我|"
+                   r"一家[^，。？?]{0,12}(?:厂|企业|公司)|做[^，。？?]{1,12}的(?:厂|小厂|企业|公司|工厂)")
 _CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$")
 
 
