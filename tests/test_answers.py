@@ -242,3 +242,10 @@ def test_an_enterprise_describing_itself_gets_the_clauses_that_concern_it(assist
 def test_a_place_alone_does_not_make_a_clause_an_answer(assistant):
     answer = assistant.ask("株洲的房价今年会涨吗")
     assert answer.refused
+
+
+def test_a_claim_tying_something_to_the_wrong_place_also_gives_what_the_plan_says_of_that_place(assistant):
+    answer = assistant.ask("衡阳要建港口型国家物流枢纽吧")
+    assert answer.text.startswith("不是。")
+    assert "岳阳港口型国家物流枢纽" in answer.text  # whose it is
+    assert "规划对衡阳的相关表述是：" in answer.text and "陆港型国家物流枢纽" in answer.text  # what 衡阳 gets

@@ -98,17 +98,29 @@ def claimed_place_differs(query: Query, hits: list[Hit], context: AnswerContext)
     if not rest:
         return None
     best, best_count = None, 0
+    own, own_count = None, 0  # what the plan says of the claimed place on the same topic, if anything
     for hit in hits[:CLAIM_CANDIDATES]:
         for sentence in split_sentences(hit.clause.text):
             text = normalize(sentence).lower()
             count = sum(matches_concept(c, text, broader=False) for c in rest)
             if count > best_count:
                 best, best_count = (hit.clause, sentence), count
+            places = {location.name for _, location in context.places.find_all(sentence)}
+            if places & claimed and count > own_count:
+                own, own_count = (hit.clause, sentence), count
     if best is None or best_count * 2 < len(rest):
         return None
     clause, sentence = best
     named = {location.name for _, location in context.places.find_all(sentence)}
     if not named or named & claimed:
         return None
-    lead = f"不是。规划此处说的是{'、'.join(sorted(named))}，不是{'、'.join(sorted(claimed))}："
-    return build_answer(query, [Statement(sentence.strip(), clause.ref)], [clause], hits, lead, check_premise=False)
+    if own is None:  # the same clause's sentence on the claimed place (三带四区: each region its own line)
+        own = next(((clause, other) for other in split_sentences(clause.text)
+                    if {location.name for _, location in context.places.find_all(other)} & claimed), None)
+    claimed_names = "、".join(sorted(claimed))
+    lead = f"不是。规划此处说的是{'、'.join(sorted(named))}，不是{claimed_names}："
+    statements, clauses = [Statement(sentence.strip(), clause.ref)], [clause]
+    if own and own[1] != sentence:  # 衡阳要建港口型物流枢纽吧 → 港口型是岳阳的；衡阳的是陆港型
+        statements.append(Statement(f"规划对{claimed_names}的相关表述是：{own[1].strip()}", own[0].ref))
+        clauses.append(own[0])
+    return build_answer(query, statements, clauses, hits, lead, check_premise=False)
