@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..config import Settings
+from ..measures import MeasureFinder
 from ..schema import Answer, Clause, Document, Hit, Query
 
 
 class AssistantLike(Protocol):
     settings: Settings
     documents: list[Document]
+    measures: MeasureFinder
 
     def ask(self, question: str) -> Answer: ...
 

@@ -54,8 +54,10 @@ class Assistant:
         self.index: Index = open_index(self.settings, self.embedder, self.tokenizer, self.documents)
         self.retriever = Retriever(self.index, self.documents, self.embedder)
         self.facts = extract_facts(self.documents)
+        self.measures = MeasureFinder(self.documents, self.tokenizer,
+                                      description_limit=self.settings.profile_text_max_chars)
         self.context = AnswerContext(self.retriever.documents, FactLookup(self.facts), self.tokenizer.gazetteer,
-                                     self.retriever.idf, MeasureFinder(self.documents, self.tokenizer))
+                                     self.retriever.idf, self.measures)
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
 

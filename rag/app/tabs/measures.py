@@ -11,7 +11,7 @@ import logging
 import gradio as gr
 
 from ..chat import clause_link
-from ...measures import PROFILE_TAGS, MeasureFinder, ProfileInput
+from ...measures import PROFILE_TAGS, ProfileInput
 from ...measures.render import checklist_as_markdown
 
 log = logging.getLogger(__name__)
@@ -32,9 +32,7 @@ EXAMPLES = [
 
 def render_tab(assistant) -> None:
     """Build the form and the checklist inside the current Gradio block."""
-    finder = MeasureFinder(
-        assistant.documents, assistant.tokenizer, description_limit=assistant.settings.profile_text_max_chars
-    )
+    finder = assistant.measures
     gr.Markdown(INTRO)
     with gr.Row():
         industry = gr.Textbox(label="所属产业或主要产品", placeholder="如：做辣条的、变压器、工业软件", max_lines=1)

@@ -26,6 +26,7 @@ MAX_CLAUSES = 4
 SENTENCES_PER_CLAUSE = 2
 CANDIDATE_CLAUSES = 6
 _YEAR = re.compile(r"\d{4}年")
+_WH = r"啥|什么|哪些|哪几|哪个|哪类|怎样|怎么样"
 _RATIO_BASE = re.compile(r"占[^，。；、]{1,24}?(?:比重|比例)")  # "A占B比重": the number is about A, not B
 
 
@@ -97,11 +98,19 @@ def _union_coverage(chosen: list[_ClauseMatch], weights: dict[str, float]) -> fl
     return sum(weights[w] for w in covered) / total if total else 1.0
 
 
-def _only_scope(chosen: list[_ClauseMatch], key: tuple[Concept, ...]) -> bool:
+def _asked_attribute(word: str, question: str) -> bool:
+    """The word stands beside a question word (啥角色, 什么定位, 主攻哪些): it is what is asked of the
+    question's subject, not a subject of its own."""
+    return bool(re.search(rf"(?:{_WH}){re.escape(word)}|{re.escape(word)}(?:是)?(?:{_WH})", question))
+
+
+def _only_scope(query: Query, chosen: list[_ClauseMatch], key: tuple[Concept, ...]) -> bool:
     """The clauses share only the question's scope (a place, 全省) while what it asks about is nowhere in
-    them (长沙 + 二套房限购): the place is where, not what."""
+    them (长沙 + 二套房限购): the place is where, not what. A word that asks something of the place
+    (岳阳主攻哪些产业, 娄底是啥角色) leaves the place as the subject."""
     covered = frozenset().union(*(m.covered for m in chosen))
-    topic = [c for c in key if not (c.qualifier or c.proper or c.generic)]
+    question = normalize(query.text).lower()
+    topic = [c for c in key if not (c.qualifier or c.proper or c.generic or _asked_attribute(c.word, question))]
     return any(c.salient for c in topic) and not any(c.word in covered for c in topic)
 
 
@@ -202,7 +211,7 @@ class PassageAnswerer:
                 parts = [c.word for c in known if not c.qualifier and not matches_concept(c, titles)]
                 lead = (f"规划没有单列{quoted(parts or [c.word for c in known])}的数值，"
                         f"以下是其所在条款“{chosen[0].clause.heading}”的整体目标：")
-        scope_only = bool(chosen) and _only_scope(chosen, key)
+        scope_only = bool(chosen) and _only_scope(query, chosen, key)
         if not chosen or _union_coverage(chosen, weights) < MIN_COVERAGE or scope_only:
             missing = [c.word for c in known if not any(matches_concept(c, self._context(h.clause)) for h in hits[:3])]
             if scope_only:
