@@ -249,3 +249,11 @@ def test_a_claim_tying_something_to_the_wrong_place_also_gives_what_the_plan_say
     assert answer.text.startswith("不是。")
     assert "岳阳港口型国家物流枢纽" in answer.text  # whose it is
     assert "规划对衡阳的相关表述是：" in answer.text and "陆港型国家物流枢纽" in answer.text  # what 衡阳 gets
+
+
+def test_a_thing_described_in_lay_words_gets_the_clause_closest_in_meaning(assistant):
+    answer = assistant.ask("能自己开、不用司机的那种车，规划里叫什么？")
+    assert not answer.refused
+    assert "意思最接近" in answer.text and "自动驾驶" in answer.text
+    assert "二（三）1" in [c.ref for c in answer.citations]
+    assert assistant.ask("长沙买房子的那种补贴，规划里怎么说？").refused  # a description is no licence to guess

@@ -57,7 +57,7 @@ class Assistant:
         self.measures = MeasureFinder(self.documents, self.tokenizer,
                                       description_limit=self.settings.profile_text_max_chars)
         self.context = AnswerContext(self.retriever.documents, FactLookup(self.facts), self.tokenizer.gazetteer,
-                                     self.retriever.idf, self.measures)
+                                     self.retriever.idf, self.measures, self.retriever.similarity)
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
 

@@ -5,6 +5,8 @@
 - list: 有哪些, 哪几个, 分别是, 包括什么
 - claim: a statement put up for confirmation (…吧, 对吗, 是不是, 是吗)
 - about self: the asker speaks of their own enterprise (我们, 我司, 本公司, 湘潭一家钢厂, 做家电配件的厂)
+- describes: the asker describes a thing in their own words instead of naming it (…的那种技术, 这一类, 那个行当),
+  or asks what the plan calls it (叫什么, 怎么说, 有这个提法吗): words the plan never uses are expected
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Intent:
     wants_list: bool = False
     claim: bool = False
     about_self: bool = False  # the asker describes their own enterprise (我们是做…的)
+    describes: bool = False  # a thing described, not named (…的那种技术, 规划里叫什么)
 
 
 _CN_DIGITS = {ch: i for i, ch in enumerate("零一二三四五六七八九十")} | {"两": 2}
@@ -76,6 +79,8 @@ _BETWEEN = re.compile(rf"({_AMOUNT})\s*(?:到|至|～|~|-|—)\s*({_AMOUNT})(?:�
 _LIST = re.compile(r"哪些|哪几|都有|有什么|有啥|包括|包含|分别|列举|列出|各(?:自|是)|是哪(?:几|些)")
 _SELF = re.compile(r"我们|我司|我公司|我厂|我家|咱们|咱家|俺们|本公司|本企业|本厂|^我|"
                    r"一家[^，。？?]{0,12}(?:厂|企业|公司)|做[^，。？?]{1,12}的(?:厂|小厂|企业|公司|工厂)")
+_DESCRIBES = re.compile(r"叫(?:什么|啥|做什么|法)|怎么(?:说|叫|称呼|表述|提)|(?:说法|提法|叫法|称呼)|这么说|指的是什么|"
+                        r"的(?:那|这)(?:种|类|一类|个|些|部分|块|一块|样)|(?:那|这)(?:一|个)?(?:行当|行业|一行|摊子|类|种)")
 _CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$")
 
 
@@ -111,7 +116,8 @@ def read_intent(question: str) -> Intent:
     return Intent(operation=operation, order=order, top=_top(text) if order else 0, comparison=comparison,
                   threshold=threshold, upper=upper, inclusive=inclusive, upper_inclusive=upper_inclusive,
                   by_change=bool(_BY_CHANGE.search(text)), which_of=bool(which), wants_list=bool(_LIST.search(text)),
-                  claim=bool(_CLAIM.search(text)), about_self=bool(_SELF.search(text)))
+                  claim=bool(_CLAIM.search(text)), about_self=bool(_SELF.search(text)),
+                  describes=bool(_DESCRIBES.search(text)))
 
 
 def _bound(match: re.Match) -> tuple[str, bool]:

@@ -33,6 +33,7 @@ class Retriever:
         # one query embedding and one store search per question and document scope, however often asked
         self._vector = lru_cache(maxsize=CACHED_QUERIES)(self._query_vector)
         self._ranked = lru_cache(maxsize=CACHED_QUERIES)(self._search)
+        self._passage_vectors = lru_cache(maxsize=CACHED_QUERIES)(self._embed_passages)
 
     def idf(self, word: str) -> float:
         """Rarity of a word in the corpus; words the corpus never uses weigh the most."""
@@ -84,8 +85,15 @@ class Retriever:
                 best[hit.clause.doc_id].append(hit)
         return [hit for doc_id in docs for hit in best[doc_id]]
 
+    def similarity(self, text: str, passages: Sequence[str]) -> list[float]:
+        """How close in meaning each passage is to the question (cosine of the embeddings)."""
+        return [float(s) for s in self._passage_vectors(tuple(passages)) @ self._vector(text)]
+
     def _query_vector(self, text: str) -> np.ndarray:
         return self.embedder.queries([text])[0]
+
+    def _embed_passages(self, passages: tuple[str, ...]) -> np.ndarray:
+        return self.embedder.passages(list(passages))
 
     def _search(self, query: Query, docs: frozenset[str] | None) -> list[Hit]:
         """Every candidate clause of the hybrid search (the store fuses dense and BM25 ranks of nodes; a clause

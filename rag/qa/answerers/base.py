@@ -6,7 +6,7 @@ the question is not of its kind; the engine tries them in order (rag.qa.answerer
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +29,7 @@ class AnswerContext:
     places: Gazetteer
     idf: Callable[[str], float]
     measures: MeasureFinder | None = None  # what concerns an enterprise that describes itself
+    similarity: Callable[[str, Sequence[str]], list[float]] | None = None  # closeness in meaning to a question
 
     def clause(self, doc_id: str, ref: str) -> Clause | None:
         document = self.documents.get(doc_id)

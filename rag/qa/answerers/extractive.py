@@ -25,6 +25,7 @@ TIE_RATIO = 0.97  # ... or when it scores as well as the best (two industries wi
 MAX_CLAUSES = 4
 SENTENCES_PER_CLAUSE = 2
 CANDIDATE_CLAUSES = 6
+NEAREST_IN_MEANING = 2  # clauses quoted, one sentence each, for a thing described rather than named
 _YEAR = re.compile(r"\d{4}年")
 _WH = r"啥|什么|哪些|哪几|哪个|哪类|怎样|怎么样"
 _RATIO_BASE = re.compile(r"占[^，。；、]{1,24}?(?:比重|比例)")  # "A占B比重": the number is about A, not B
@@ -213,6 +214,10 @@ class PassageAnswerer:
                         f"以下是其所在条款“{chosen[0].clause.heading}”的整体目标：")
         scope_only = bool(chosen) and _only_scope(query, chosen, key)
         if not chosen or _union_coverage(chosen, weights) < MIN_COVERAGE or scope_only:
+            if intent.describes and not scope_only:
+                nearest = self._nearest_in_meaning(query, hits, context)
+                if nearest:
+                    return nearest
             missing = [c.word for c in known if not any(matches_concept(c, self._context(h.clause)) for h in hits[:3])]
             if scope_only:
                 missing = [c.word for c in key if c.salient and not (c.qualifier or c.proper or c.generic)]
@@ -227,6 +232,25 @@ class PassageAnswerer:
         statements = [Statement(_statement_text(m.clause, s.text), m.clause.ref)
                       for m in chosen for s in self._best_sentences(query, m, whole=bool(lead))]
         return build_answer(query, statements, [m.clause for m in chosen], hits, lead)
+
+    @staticmethod
+    def _nearest_in_meaning(query: Query, hits: list[Hit], context: AnswerContext) -> Answer | None:
+        """A thing described in the asker's own words (…的那种技术, 规划里叫什么) shares few words with the
+        plan, so missing words prove nothing: the sentence of each top clause closest in meaning, said as such."""
+        clauses = [h.clause for h in hits if h.route != Route.REFERENCE][:NEAREST_IN_MEANING]
+        if context.similarity is None or not clauses:
+            return None
+        statements = []
+        for clause in clauses:
+            sentences = clause_sentences(clause)
+            if sentences:
+                closeness = context.similarity(query.text, sentences)
+                best = sentences[max(range(len(sentences)), key=closeness.__getitem__)]
+                statements.append(Statement(_statement_text(clause, best), clause.ref))
+        if not statements:
+            return None
+        cited = [c for c in clauses if any(s.ref == c.ref for s in statements)]
+        return build_answer(query, statements, cited, hits, "规划原文的用词与提问不同，意思最接近的内容是：")
 
     def covering(self, query: Query, hits: list[Hit], context: AnswerContext) -> list[_ClauseMatch]:
         """The top clauses that cover enough of the question, best first."""
