@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ...corpus.vocab import unanswerable_kinds
 from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
 from ...text import clause_sentences, normalize
 from ..intent import Intent
@@ -185,11 +186,25 @@ class MissingDetailAnswerer:
             return None
         matches = self.passages.covering(query, hits, context)
         topic = matches[0].clause if matches else None
+        question = normalize(query.text)
+        asked = "".join(m.group(0) for pattern, _, _ in unanswerable_kinds() for m in pattern.finditer(question))
+        unnamed = [] if intent.describes else [c.word for c in query.key_concepts if c.salient and not c.known
+                                                and not c.qualifier and c.word not in asked]  # 时候 of 什么时候
+        if unnamed:  # the detail of something the plan never names (购置税 in 新能源车购置税减免到哪年)
+            return refusal(query, hits, f"规划中没有关于{quoted(unnamed)}的内容，也就未规定{query.unanswerable[0][0]}。")
         _, missing = fill_slots(query, matches)
-        if not missing:
+        if not missing or (intent.describes and self._nearest_give(query, hits)):
             return None
         said = f"规划在【{topic.ref}】提到了相关内容，但" if topic else "规划"
         return refusal(query, hits, f"{said}未规定{missing}，请咨询主管部门。")
+
+
+    @staticmethod
+    def _nearest_give(query: Query, hits: list[Hit]) -> bool:
+        """A thing described in lay words covers few words of any sentence, so the detail is looked for in
+        the clauses nearest in meaning instead (the ones such an answer quotes)."""
+        sentences = [s for h in hits[:NEAREST_IN_MEANING] for s in clause_sentences(h.clause)]
+        return all(any(re.search(needed, s) for s in sentences) for _, needed in query.unanswerable)
 
 
 class PassageAnswerer:
@@ -243,6 +258,8 @@ class PassageAnswerer:
         statements = []
         for clause in clauses:
             sentences = clause_sentences(clause)
+            if query.wants_number:
+                sentences = [s for s in sentences if has_quantity(s)] or sentences
             if sentences:
                 closeness = context.similarity(query.text, sentences)
                 best = sentences[max(range(len(sentences)), key=closeness.__getitem__)]
