@@ -263,3 +263,17 @@ def test_a_detail_of_something_the_plan_never_names_is_refused_as_such(assistant
     answer = assistant.ask("生物医药企业的医保谈判什么时候开始？")
     assert answer.refused
     assert "没有关于“医保”" in answer.text and "时候" not in answer.text.split("，")[0]  # 什么时候 is the ask
+
+
+def test_rows_of_the_target_table_with_a_property(assistant):
+    no_base = assistant.ask("哪些指标没有基期值？")
+    assert "共5项" in no_base.text and {"专栏·指标14", "专栏·指标21"} <= {c.ref for c in no_base.citations}
+    below = assistant.ask("有哪些指标的目标值低于基期值？")
+    assert [c.ref for c in below.citations] == ["专栏·指标1"] and "≥6.5%" in below.text
+    bounds = assistant.ask("企业培育类指标里，哪些目标是带≥的？")
+    assert bounds.text.startswith("目标为下限（≥）的3项，直接给出目标值的2项")
+
+
+def test_equal_targets_are_found_or_denied(assistant):
+    assert assistant.ask("石化和冶金的营收目标相同吗？").text.startswith("目标相同")
+    assert "没有相同的" in assistant.ask("新兴产业里有没有营收目标相同的？").text

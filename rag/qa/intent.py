@@ -2,6 +2,7 @@
 
 - calculation: 增加多少, 提高几个百分点, 多少倍, 一共/合计, 平均每年, 比…高多少
 - rank / filter: 最高的三个, 排前五, 低于1500亿元的有哪些
+- a property of table rows: 哪些没有基期值, 目标比基期还低的, 哪些带≥, 有没有两个目标一样的
 - list: 有哪些, 哪几个, 分别是, 包括什么
 - claim: a statement put up for confirmation (…吧, 对吗, 是不是, 是吗)
 - about self: the asker speaks of their own enterprise (我们, 我司, 本公司, 湘潭一家钢厂, 做家电配件的厂)
@@ -33,6 +34,13 @@ class Order(StrEnum):
     BOTH = "both"  # 最高的和最低的
 
 
+class RowProperty(StrEnum):
+    NO_BASE = "no_base"  # the table prints no base value (/)
+    BELOW_BASE = "below_base"  # the target is lower than the base
+    BOUND = "bound"  # which targets are a floor (≥, 以上) and which a plain number
+    EQUAL = "equal"  # items with the same target
+
+
 class Comparison(StrEnum):
     BELOW = "below"
     ABOVE = "above"
@@ -55,6 +63,7 @@ class Intent:
     claim: bool = False
     about_self: bool = False  # the asker describes their own enterprise (我们是做…的)
     describes: bool = False  # a thing described, not named (…的那种技术, 规划里叫什么)
+    row_property: RowProperty | None = None  # 哪些指标没有基期值: the rows that have a property
 
 
 _CN_DIGITS = {ch: i for i, ch in enumerate("零一二三四五六七八九十")} | {"两": 2}
@@ -81,6 +90,13 @@ _SELF = re.compile(r"我们|我司|我公司|我厂|我家|咱们|咱家|俺们|
                    r"一家[^，。？?]{0,12}(?:厂|企业|公司)|做[^，。？?]{1,12}的(?:厂|小厂|企业|公司|工厂)")
 _DESCRIBES = re.compile(r"叫(?:什么|啥|做什么|法)|怎么(?:说|叫|称呼|表述|提)|(?:说法|提法|叫法|称呼)|这么说|指的是什么|"
                         r"的(?:那|这)(?:种|类|一类|个|些|部分|块|一块|样)|(?:那|这)(?:一|个)?(?:行当|行业|一行|摊子|类|种)")
+_ROW_PROPERTIES = (
+    (RowProperty.NO_BASE, re.compile(r"(?:没有|无|缺|空着?)(?:的)?基期|基期(?:值|数)?[^，。？?]{0,4}(?:空|没有|没给|缺|斜杠|/)")),
+    (RowProperty.BELOW_BASE, re.compile(r"(?:低于|小于|少于|不及)[^，。？?]{0,3}基期|"
+                                        r"比[^，。？?]{0,3}基期[^，。？?]{0,3}(?:还|更|反而)?(?:低|小|少|降)")),
+    (RowProperty.BOUND, re.compile(r"[≥≤]|下限|上限|(?:带|有)[“\"]?(?:以上|不少于|不低于)")),
+    (RowProperty.EQUAL, re.compile(r"一模一样|(?:相同|一样|相等|持平)的?(?:吗|？|\?|$)|目标(?:相同|一样|相等)")),
+)
 _CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$")
 
 
@@ -117,7 +133,8 @@ def read_intent(question: str) -> Intent:
                   threshold=threshold, upper=upper, inclusive=inclusive, upper_inclusive=upper_inclusive,
                   by_change=bool(_BY_CHANGE.search(text)), which_of=bool(which), wants_list=bool(_LIST.search(text)),
                   claim=bool(_CLAIM.search(text)), about_self=bool(_SELF.search(text)),
-                  describes=bool(_DESCRIBES.search(text)))
+                  describes=bool(_DESCRIBES.search(text)),
+                  row_property=next((kind for kind, pattern in _ROW_PROPERTIES if pattern.search(text)), None))
 
 
 def _bound(match: re.Match) -> tuple[str, bool]:

@@ -8,6 +8,7 @@ from .enterprise import EnterpriseAnswerer
 from .extractive import MissingDetailAnswerer, PassageAnswerer, answer_out_of_scope, answer_reference
 from .listing import answer_list
 from .quantitative import answer_calculation, answer_ranking
+from .table import answer_row_property
 
 _PASSAGES = PassageAnswerer()
 
@@ -17,6 +18,7 @@ ANSWERERS: tuple[Answerer, ...] = (
     answer_document_facts,  # who issued it, 文号, date, to whom
     MissingDetailAnswerer(_PASSAGES),  # 规划提到…，但未规定… (an amount, a date, a body, a procedure, criteria)
     answer_calculation,  # 增加多少, 几个百分点, 多少倍, 一共: computed from cited facts
+    answer_row_property,  # 哪些指标没有基期值, 目标比基期低, 带≥的, 目标相同的: rows with a property
     answer_ranking,  # 最高的三个, 低于1500亿元的: over every comparable item
     EnterpriseAnswerer(_PASSAGES),  # 我们是做…的: the direct answer, then the clauses that concern the firm
     answer_list,  # 有哪些: every item of a heading, each cited

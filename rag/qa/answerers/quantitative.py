@@ -59,9 +59,9 @@ def _same_thing(a: Fact, b: Fact) -> bool:
     return a.subject in b.subject or b.subject in a.subject or shared_run(a.subject, b.subject) >= NAMED_RUN
 
 
-def _targets(facts: list[Fact]) -> list[Fact]:
+def targets_of(facts: list[Fact]) -> list[Fact]:
     """One target per thing (the table row wins over a sentence restating it), in the order named."""
-    return [target for _, target in map(_base_and_target, _things(facts)) if target]
+    return [target for _, target in map(base_and_target, group_by_thing(facts)) if target]
 
 
 # -- calculation -------------------------------------------------------------------------------------------
@@ -81,8 +81,8 @@ def answer_calculation(query: Query, intent: Intent, hits: list[Hit], context: A
         return None  # 每年增长多少 asks for a growth rate's value, not a difference
     if intent.operation == Operation.DIFFERENCE and _is_increment(facts[0]):
         return None  # 五年新增多少 of 新增规上企业 (累计3000家): the target is the answer, not target − base
-    things = _things(facts)
-    rows = [_base_and_target(group) for group in things]
+    things = group_by_thing(facts)
+    rows = [base_and_target(group) for group in things]
     changes = [(base, target) for base, target in rows if base and target]
     if len(changes) >= 2 and _EACH.search(query.text):
         return _changes(query, intent, hits, context, changes)
@@ -105,7 +105,7 @@ def _is_increment(fact: Fact) -> bool:
     return fact.subject.startswith("新增") or "累计" in fact.span
 
 
-def _things(facts: list[Fact]) -> list[list[Fact]]:
+def group_by_thing(facts: list[Fact]) -> list[list[Fact]]:
     """Facts grouped by what they are about (a table row and the sentence restating it are one thing)."""
     rows: dict[tuple[str, str], list[Fact]] = {}
     for fact in facts:
@@ -120,7 +120,7 @@ def _things(facts: list[Fact]) -> list[list[Fact]]:
     return things
 
 
-def _base_and_target(group: list[Fact]) -> tuple[Fact | None, Fact | None]:
+def base_and_target(group: list[Fact]) -> tuple[Fact | None, Fact | None]:
     """The base and target of one thing, from the same row where there is one."""
     for fact in group:
         if fact.role == Role.TARGET:
@@ -188,8 +188,8 @@ def _between(query, intent, hits, context, pair: list[Fact]) -> Answer:
 
 def _sum(query, hits, context, facts: list[Fact]) -> Answer | None:
     """Several numbers one sentence lists (2000家基础级、800家先进级…), else one target per thing named."""
-    family = _family(query, Intent(), context) if _names_category(query, context) else []
-    targets = family or _targets(facts)
+    family = comparable_targets(query, Intent(), context) if _names_category(query, context) else []
+    targets = family or targets_of(facts)
     spans: dict[tuple[str, str], list[Fact]] = {}
     for fact in family or facts:
         if fact.role == Role.TARGET:
@@ -215,7 +215,7 @@ def _sum(query, hits, context, facts: list[Fact]) -> Answer | None:
     apart = [f for f in context.facts.plan.facts if family and f.role == Role.TARGET and f.ref not in summed
              and f.category == group[0].category and f.unit == group[0].unit and f.ref in context.facts.item_of]
     for fact in apart:  # an item of the category whose target measures something else (软件业务收入)
-        statements.append(Statement(f"{_item_name(context, fact)}：{fact.span}（口径不同，未计入合计）", fact.ref))
+        statements.append(Statement(f"{item_name(context, fact)}：{fact.span}（口径不同，未计入合计）", fact.ref))
     return answer_from(query, hits, context, group + apart, statements, "按规划数值计算：")
 
 
@@ -250,11 +250,11 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
         return None
     if intent.by_change and intent.order:
         return _rank_changes(query, intent, hits, context)
-    named = _targets(context.facts.named_in(query.text, query.concepts))
+    named = targets_of(context.facts.named_in(query.text, query.concepts))
     if intent.which_of and len({f.ref for f in named}) >= 2:
         family = named
     else:
-        family = _family(query, intent, context)
+        family = comparable_targets(query, intent, context)
     if len(family) < 2:
         return None
     words = ""
@@ -262,7 +262,7 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
         family, words = _filtered(family, intent)
     family.sort(key=lambda f: f.value, reverse=intent.order != Order.LOWEST)
     if family is named:  # 哪个更高: every item the question names, the answer first
-        words = f"{_item_name(context, family[0])}{'最低' if intent.order == Order.LOWEST else '最高'}"
+        words = f"{item_name(context, family[0])}{'最低' if intent.order == Order.LOWEST else '最高'}"
     elif intent.order == Order.BOTH and not intent.comparison:
         family, words = [family[0], family[-1]], "最高和最低的"
     elif intent.order and not intent.comparison:
@@ -271,7 +271,7 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
     if not family:
         statements = [Statement(f"规划所列各项中没有{words}的。", named[0].ref if named else hits[0].clause.ref)]
         return answer_from(query, hits, context, named, statements)
-    statements = [Statement(f"{_item_name(context, f)}：{f.quantity}", f.ref) for f in family[:MAX_RANKED]]
+    statements = [Statement(f"{item_name(context, f)}：{f.quantity}", f.ref) for f in family[:MAX_RANKED]]
     return answer_from(query, hits, context, family, statements, f"按规划所列目标，{words}（共{len(family)}项）：")
 
 
@@ -291,7 +291,7 @@ def _filtered(family: list[Fact], intent: Intent) -> tuple[list[Fact], str]:
 
 def _rank_changes(query, intent, hits, context) -> Answer | None:
     """提高最多/最少: the things with a base and a target of the same unit, ranked by target − base."""
-    pairs = [(b, t) for b, t in map(_base_and_target, _things(context.facts.plan.facts)) if b and t]
+    pairs = [(b, t) for b, t in map(base_and_target, group_by_thing(context.facts.plan.facts)) if b and t]
     if _PERCENT_WORDS.search(normalize(query.text)):
         pairs = [(b, t) for b, t in pairs if t.unit in _PERCENT]
     by_unit: dict[str, list[tuple[Fact, Fact]]] = {}
@@ -319,7 +319,7 @@ def _amount(written: str) -> float:
     return found[0].value or 0.0 if found else 0.0
 
 
-def _item_name(context: AnswerContext, fact: Fact) -> str:
+def item_name(context: AnswerContext, fact: Fact) -> str:
     item = context.facts.item_of.get(fact.ref)
     return item.name if item and fact.subject in item.name else fact.subject
 
@@ -329,7 +329,7 @@ def _names_category(query: Query, context: AnswerContext) -> bool:
     return any(item.category in question for item in context.facts.plan.items if item.category)
 
 
-def _family(query: Query, intent: Intent, context: AnswerContext) -> list[Fact]:
+def comparable_targets(query: Query, intent: Intent, context: AnswerContext) -> list[Fact]:
     """The comparable facts a filter or ranking runs over: targets with the same unit and measure, of the
     items of one category when the question names one (新兴产业), else of every item."""
     question = normalize(query.text)
@@ -347,7 +347,7 @@ def _family(query: Query, intent: Intent, context: AnswerContext) -> list[Fact]:
     groups: dict[tuple[str, str], list[Fact]] = {}
     for fact in candidates:
         groups.setdefault((fact.unit, fact.measure if fact.measure != fact.subject else ""), []).append(fact)
-    return _targets(max(groups.values(), key=len)) if groups else []
+    return targets_of(max(groups.values(), key=len)) if groups else []
 
 
 def _indicator_family(question: str, context: AnswerContext) -> list[Fact]:
