@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...corpus.vocab import unanswerable_kinds
 from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
 from ...text import clause_sentences, normalize
 from ..intent import Intent
@@ -186,12 +185,6 @@ class MissingDetailAnswerer:
             return None
         matches = self.passages.covering(query, hits, context)
         topic = matches[0].clause if matches else None
-        question = normalize(query.text)
-        asked = "".join(m.group(0) for pattern, _, _ in unanswerable_kinds() for m in pattern.finditer(question))
-        unnamed = [] if intent.describes else [c.word for c in query.key_concepts if c.salient and not c.known
-                                                and not c.qualifier and c.word not in asked]  # 时候 of 什么时候
-        if unnamed:  # the detail of something the plan never names (购置税 in 新能源车购置税减免到哪年)
-            return refusal(query, hits, f"规划中没有关于{quoted(unnamed)}的内容，也就未规定{query.unanswerable[0][0]}。")
         _, missing = fill_slots(query, matches)
         if not missing or (intent.describes and self._nearest_give(query, hits)):
             return None
