@@ -170,7 +170,7 @@ def _compound(query, hits, context, rate: Fact) -> Answer:
     multiple = (1 + rate.value / 100) ** span
     result = f"（1＋{rate.value_text}%）^{span}{_approximately(multiple)}倍"
     if "倍" not in query.text:  # 累计涨多少: the growth over the years, in per cent
-        result += f"，即累计增长约{number((multiple - 1) * 100)}%"
+        result += f"，即累计增长约{number(round((multiple - 1) * 100, 1))}%"  # an estimate: to 0.1%
     statements = [fact_statement(rate), Statement(f"按年均{rate.quantity}连续{span}年计算：{result}", rate.ref)]
     return answer_from(query, hits, context, [rate], statements, "按规划目标值推算（目标为下限时结果也是下限）：")
 
