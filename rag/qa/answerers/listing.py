@@ -20,7 +20,7 @@ def answer_list(query: Query, intent: Intent, hits: list[Hit], context: AnswerCo
     if not (intent.wants_list or query.wants_list) or intent.order or intent.comparison:
         return None
     key = [c for c in (query.key_concepts or query.concepts) if not c.generic]
-    topics = [c for c in key if c.known and not (c.qualifier or c.proper)]
+    topics = [c for c in key if c.known and not c.qualifier]  # a name the plan uses (“国家队”) is a topic too
     rarest = max(topics, key=lambda c: context.idf(c.word), default=None)  # what the list is of
     for clause in _candidates(hits[:LIST_CANDIDATES], context):
         items = [c for c in context.children(clause) if c.kind == ClauseKind.CLAUSE]
