@@ -7,6 +7,7 @@ forms the plan uses; they are general, never written for one question.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 
@@ -40,8 +41,11 @@ class Tokenizer:
         self.topics = self._topics(documents)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
-        for word in sorted(self._user_words(documents)):
+        user_words = sorted(self._user_words(documents))
+        for word in user_words:
             self._jieba.add_word(word, freq=20000)
+        # what segmentation depends on beyond the code and data files (hashed with them where results are cached)
+        self.fingerprint = hashlib.sha256("\n".join([jieba.__version__, *user_words]).encode()).hexdigest()[:16]
         self._pos = jieba.posseg.POSTokenizer(self._jieba)
         self.corpus_text = normalize("\n".join(c.text for d in documents for c in d.clauses)).lower()
 
