@@ -80,3 +80,10 @@ def test_an_unwritable_data_folder_derives_without_a_cache(settings, library, tm
     documents, tokenizer = library
     (tmp_path / FOLDER).write_text("a file where the folder should be", "utf-8")
     assert _derived(settings, tmp_path, documents, tokenizer) == _fresh(documents, tokenizer)
+
+
+def test_records_of_removed_documents_are_removed(settings, library, tmp_path):
+    documents, tokenizer = library
+    _derived(settings, tmp_path, documents, tokenizer)
+    _derived(settings, tmp_path, documents[:1], tokenizer)
+    assert len(_files(tmp_path)) == 2

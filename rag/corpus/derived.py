@@ -47,6 +47,10 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:20]
 
 
+def _name(document: Document) -> str:
+    return hashlib.sha256(document.doc_id.encode()).hexdigest()[:24]
+
+
 class DerivedCache:
     """Per-document records of derived data; ``None`` as the folder: nothing is cached."""
 
@@ -61,8 +65,19 @@ class DerivedCache:
         return f"{code_fingerprint()}:{held[1]}:{depends}"
 
     def _path(self, kind: str, document: Document) -> Path:
-        name = hashlib.sha256(document.doc_id.encode()).hexdigest()[:24]
-        return self.folder / f"{kind}-{name}.json"
+        return self.folder / f"{kind}-{_name(document)}.json"
+
+    def prune(self, documents: list[Document]) -> None:
+        """Remove the records of documents no longer in the corpus."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        current = {_name(document) for document in documents}
+        for path in self.folder.glob("*-*.json"):
+            if path.stem.rsplit("-", 1)[1] not in current:
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:  # a read-only data folder: the stale record is never read anyway
+                    return
 
     def get(self, kind: str, document: Document, derive: Callable[[], T], record: Callable[[T], object],
             read: Callable[[object], T], depends: str = "") -> T:

@@ -50,6 +50,7 @@ def derive(settings: Settings, documents: list[Document], tokenizer: Tokenizer) 
     """What start-up derives from the documents, each document's part read from the cache beside the index
     where it is current (``rag build`` fills it, so start-up does not grow with the corpus)."""
     cache = DerivedCache(settings.data_dir / DERIVED_FOLDER)
+    cache.prune(documents)
     measures = MeasureFinder(documents, tokenizer, description_limit=settings.profile_text_max_chars, cache=cache)
     return extract_facts(documents, cache), measures
 
