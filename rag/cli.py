@@ -35,7 +35,6 @@ def cmd_build(args, settings: Settings) -> int:
     from .embedding import load_embedder
     from .index.store import update_index
     from .index.tokenize import Tokenizer
-
     from .qa.engine import derive
 
     documents = load_corpus(settings.corpus_dir, settings.include_unstructured)

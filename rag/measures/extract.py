@@ -198,7 +198,6 @@ def extract_measures(
     return measures
 
 
-
 def measure_record(measure: Measure) -> dict:
     """A measure as JSON-ready data; its industries as the words that named them (the industries of every
     document that a word names are looked up again when the record is read, so a document added later counts)."""
