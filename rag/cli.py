@@ -35,9 +35,12 @@ def cmd_build(args, settings: Settings) -> int:
     from .embedding import load_embedder
     from .index.store import update_index
     from .index.tokenize import Tokenizer
+    from .qa.engine import derive
 
     documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
-    report = update_index(settings, load_embedder(settings), Tokenizer(documents), documents, full=args.full)
+    tokenizer = Tokenizer(documents)
+    report = update_index(settings, load_embedder(settings), tokenizer, documents, full=args.full)
+    derive(settings, documents, tokenizer)  # facts and measures, so that start-up reads them
     status = report.status
     print(f"索引已{'重建' if report.full else '更新'}：{status.describe()}，未变 {len(status.unchanged)} 个；"
           f"嵌入 {report.embedded} 个节点，共 {report.nodes} 个节点，用时 {report.seconds} 秒 → {settings.index_dir}")

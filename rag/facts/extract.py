@@ -11,7 +11,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
+from functools import partial
 
+from ..corpus.derived import DerivedCache
 from ..corpus.places import Gazetteer
 from ..schema import Clause, ClauseKind, Document, Indicator
 from ..text import clause_body, parse_quantities, split_sentences
@@ -32,20 +35,35 @@ _GRADE = re.compile(r"^(?P<grade>.+?[级类型])(?:以上|以下)?(?P<head>.+)$"
 _CATEGORY = re.compile(r"^[\u4e00-\u9fff]{4}(?P<category>[\u4e00-\u9fff]{2,4}产业)$")
 
 
-def extract_facts(documents: list[Document]) -> PlanFacts:
+def extract_facts(documents: list[Document], cache: DerivedCache | None = None) -> PlanFacts:
+    """Facts and items of every document; each document's are read from the cache when it has them."""
     gazetteer = Gazetteer()
     facts: list[Fact] = []
     items: list[Item] = []
+    cache = cache or DerivedCache(None)
     for document in documents:
-        catalogue = _items(document, gazetteer)
+        found, catalogue = cache.get("facts", document, partial(_document_facts, document, gazetteer), _record, _read)
+        facts.extend(found)
         items.extend(catalogue)
-        category_of = {item.ref: item.category for item in catalogue}
-        for row in document.indicators:
-            facts.extend(_row_facts(row))
-        for clause in document.clauses:
-            if clause.kind in (ClauseKind.CLAUSE, ClauseKind.PREAMBLE):
-                facts.extend(_sentence_facts(document, clause, category_of.get(clause.ref, "")))
     return PlanFacts(tuple(facts), tuple(items))
+
+
+def _record(derived: tuple[list[Fact], list[Item]]) -> dict:
+    return {"facts": [asdict(f) for f in derived[0]], "items": [asdict(i) for i in derived[1]]}
+
+
+def _read(record: dict) -> tuple[list[Fact], list[Item]]:
+    return [Fact.from_record(row) for row in record["facts"]], [Item.from_record(row) for row in record["items"]]
+
+
+def _document_facts(document: Document, gazetteer: Gazetteer) -> tuple[list[Fact], list[Item]]:
+    catalogue = _items(document, gazetteer)
+    category_of = {item.ref: item.category for item in catalogue}
+    facts = [fact for row in document.indicators for fact in _row_facts(row)]
+    for clause in document.clauses:
+        if clause.kind in (ClauseKind.CLAUSE, ClauseKind.PREAMBLE):
+            facts.extend(_sentence_facts(document, clause, category_of.get(clause.ref, "")))
+    return facts, catalogue
 
 
 def category_of(heading: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..schema import Concept
 from ..text import normalize
@@ -15,6 +16,7 @@ NAMED_RUN = 4  # a fact is named by a question that writes this many characters 
 DISTINCTIVE = 2  # ... that name at most this many of the plan's things (企业数量 names many: it names none)
 
 
+@lru_cache(maxsize=1 << 14)  # the same names recur in every document and are asked about at every question
 def stems(name: str) -> tuple[str, ...]:
     """A name and its shorter forms people use: 新材料产业 → 新材料; 国家专精特新“小巨人”企业 → 小巨人."""
     name = normalize(name).lower()
@@ -59,19 +61,27 @@ class FactLookup:
                                 for form in c.forms[1:] if c.word.lower() in question]
         key = [c for c in concepts if not c.generic]
         scored = []
+        found: dict[tuple[str, ...], tuple[list[int], int]] = {}  # facts of the same names match alike
         for fact in self.plan.facts:
             names = self.names(fact)
-            joined = "\n".join(names)
-            named = [q.find(n) for q in written for n in names if n in q]
-            if not named and any(self._named_by_run(q, names[0]) for q in written):
-                named = [len(question)]
-            covered = sum(any(f.lower() in joined for f in c.forms) for c in key)
+            if names not in found:
+                found[names] = self._named(names, question, written, key)
+            named, covered = found[names]
             score = (2 if named else 0) + covered
             if score and (named or not by_name):
                 scored.append((-score, min(named, default=len(question)), fact))
         scored.sort(key=lambda row: row[:2])
         best = scored[0][0] if scored else 0
         return [fact for score, _, fact in scored if score == best or score <= -2]
+
+    def _named(self, names: tuple[str, ...], question: str, written: list[str],
+               key: list[Concept]) -> tuple[list[int], int]:
+        """Where the question writes one of the names, and how many of its key concepts the names hold."""
+        joined = "\n".join(names)
+        named = [q.find(n) for q in written for n in names if n in q]
+        if not named and any(self._named_by_run(q, names[0]) for q in written):
+            named = [len(question)]
+        return named, sum(any(f.lower() in joined for f in c.forms) for c in key)
 
     def items_named_in(self, text: str) -> list[Item]:
         question = normalize(text).lower()

@@ -36,6 +36,11 @@ class Fact:
     category: str = ""  # the part of the outline the subject belongs to: 新兴产业, 质量效益
     table: bool = False  # a row of a target table (专栏), not a sentence
 
+    @classmethod
+    def from_record(cls, row: dict) -> "Fact":
+        """From ``dataclasses.asdict`` of a fact, read back from JSON."""
+        return cls(**{**row, "bound": Bound(row["bound"]), "role": Role(row["role"])})
+
     @property
     def quantity(self) -> str:
         """The value with its unit and bound as the plan writes it: 7700亿元, ≥54%, 700家以上."""
@@ -62,6 +67,10 @@ class Item:
     category: str  # from its parent heading: 培育壮大新兴产业 → 新兴产业
     parent: str  # the parent's ref: 二（三）
     places: tuple[str, ...] = ()
+
+    @classmethod
+    def from_record(cls, row: dict) -> "Item":
+        return cls(**{**row, "places": tuple(row["places"])})
 
     def to_dict(self) -> dict:
         return {"doc_id": self.doc_id, "ref": self.ref, "name": self.name, "category": self.category,

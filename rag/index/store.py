@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings
+from ..corpus.derived import document_fingerprint
 from ..corpus.load import IndexUnavailable
 from ..corpus.parse import PARSER_VERSION
 from ..corpus.vocab import data_fingerprint
@@ -83,13 +84,6 @@ class Index:
     stats: CorpusStats
     manifest: dict
     notice: str = ""
-
-
-def document_fingerprint(document: Document) -> str:
-    digest = hashlib.sha256(repr(document.meta).encode())
-    digest.update(repr(document.clauses).encode())
-    digest.update(repr(document.indicators).encode())
-    return digest.hexdigest()[:20]
 
 
 def settings_fingerprint(settings: Settings) -> dict:

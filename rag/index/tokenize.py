@@ -7,8 +7,10 @@ forms the plan uses; they are general, never written for one question.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from functools import lru_cache
 
 import jieba
 import jieba.posseg
@@ -26,6 +28,7 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff%]", re.UNICODE)
 _SUFFIXES = ("产业", "制造业", "服务业", "地区")
 MAX_ELIDED = 2  # characters an abbreviation may leave out (工机械 for 工程机械)
 MAX_EXPANSIONS = 2  # more candidate phrases than this: too ambiguous to read the word as any of them
+CORPUS_SCANS_CACHED = 1 << 14
 
 
 class Tokenizer:
@@ -40,10 +43,16 @@ class Tokenizer:
         self.topics = self._topics(documents)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
-        for word in sorted(self._user_words(documents)):
+        user_words = sorted(self._user_words(documents))
+        for word in user_words:
             self._jieba.add_word(word, freq=20000)
+        # what segmentation depends on beyond the code and data files (hashed with them where results are cached)
+        self.fingerprint = hashlib.sha256("\n".join([jieba.__version__, *user_words]).encode()).hexdigest()[:16]
         self._pos = jieba.posseg.POSTokenizer(self._jieba)
         self.corpus_text = normalize("\n".join(c.text for d in documents for c in d.clauses)).lower()
+        # scans of the whole corpus text, remembered per form: their cost grows with the corpus
+        self._contains = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.__contains__)
+        self._count = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.count)
 
     @staticmethod
     def _topics(documents: list[Document]) -> frozenset[str]:
@@ -92,7 +101,11 @@ class Tokenizer:
         return bool(self._jieba.FREQ.get(word))
 
     def in_corpus(self, form: str) -> bool:
-        return form.lower() in self.corpus_text
+        return self._contains(form.lower())
+
+    def occurrences(self, form: str) -> int:
+        """How often the corpus writes a form."""
+        return self._count(form.lower())
 
     def unabbreviated(self, word: str) -> list[str]:
         """Corpus phrases a shortened word may stand for: its characters in order, with at most

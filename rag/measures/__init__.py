@@ -4,6 +4,7 @@ the checklist rendered for people (render). Everything is rule-based; see each m
 from __future__ import annotations
 
 from ..config import Settings
+from ..corpus.derived import FOLDER, DerivedCache
 from ..corpus.load import load_corpus
 from .match import MeasureFinder
 from .model import EMPTY_PROFILE, NOT_IN_PLAN, PROFILE_TAGS, Checklist, ProfileInput
@@ -11,7 +12,8 @@ from .model import EMPTY_PROFILE, NOT_IN_PLAN, PROFILE_TAGS, Checklist, ProfileI
 
 def load_finder(settings: Settings) -> MeasureFinder:
     """The finder over the corpus, without the search index (whose libraries take seconds to import)."""
-    return MeasureFinder(load_corpus(settings.corpus_dir), description_limit=settings.profile_text_max_chars)
+    return MeasureFinder(load_corpus(settings.corpus_dir), description_limit=settings.profile_text_max_chars,
+                         cache=DerivedCache(settings.data_dir / FOLDER))
 
 
 __all__ = ["EMPTY_PROFILE", "NOT_IN_PLAN", "PROFILE_TAGS", "Checklist", "MeasureFinder", "ProfileInput", "load_finder"]

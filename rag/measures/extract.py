@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import fields
+from itertools import chain
 
 from ..corpus.places import Gazetteer
 from ..index.tokenize import Tokenizer
@@ -145,7 +147,6 @@ def extract_measures(
     types: tuple[EnterpriseType, ...],
     tokenizer: Tokenizer,
 ) -> list[Measure]:
-    own_industry = {(i.doc_id, i.ref): i for i in vocabulary.industries}
     activities = {t.label for t in types if t.is_activity}
     measures = []
     for clause in document.clauses:
@@ -154,7 +155,7 @@ def extract_measures(
         heading = SearchText(clause.heading, tokenizer)
         heading_groups = find_groups(heading, types)
         heading_industries = {hit.industry.name for hit in vocabulary.find(heading)}
-        industry = own_industry.get((clause.doc_id, clause.ref))
+        industry = vocabulary.industry_at(clause.doc_id, clause.ref)
         environment = any(topic in clause.title for topic in ENVIRONMENT_TOPICS)
         regional = any(topic in clause.title for topic in REGIONAL_TOPICS)
         for number, sentence in enumerate(_sentences(clause_body(clause)), start=1):
@@ -196,3 +197,23 @@ def extract_measures(
             )
     return measures
 
+
+def measure_record(measure: Measure) -> dict:
+    """A measure as JSON-ready data; its industries as the words that named them (the industries of every
+    document that a word names are looked up again when the record is read, so a document added later counts)."""
+    row = {f.name: getattr(measure, f.name) for f in fields(measure) if f.name != "industries"}
+    row["industry_words"] = None if measure.own_industry else list(dict.fromkeys(h.word for h in measure.industries))
+    return row
+
+
+def measure_from_record(row: dict, vocabulary: IndustryVocabulary) -> Measure:
+    words = row.pop("industry_words")
+    if words is None:  # a sentence of an industry item: that industry alone
+        industry = vocabulary.industry_at(row["doc_id"], row["ref"])
+        industries: tuple[IndustryHit, ...] = (IndustryHit(industry, industry.name),)
+    else:
+        # distinct words, and each word names an industry once: no hit repeats
+        industries = tuple(chain.from_iterable(vocabulary.hits(word) for word in words))
+    tuples = {name: tuple(row[name]) for name in ("actions", "reserved_for", "industry_clause", "places")}
+    groups = tuple(tuple(pair) for pair in row["groups"])
+    return Measure(**{**row, **tuples, "groups": groups, "industries": industries})

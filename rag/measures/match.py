@@ -17,11 +17,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import partial
 
+from ..corpus.derived import DerivedCache
 from ..corpus.places import Gazetteer
 from ..index.tokenize import Tokenizer
 from ..schema import Document
-from .extract import COUNTY_MARKERS, extract_measures, find_industries
+from .extract import COUNTY_MARKERS, extract_measures, find_industries, measure_from_record, measure_record
 from .model import EMPTY_PROFILE, NOT_IN_PLAN, Checklist, ChecklistItem, Measure, Profile, ProfileInput
 from .profile import ProfileReader, is_implied
 from .terms import IndustryVocabulary, load_enterprise_types, load_goals
@@ -79,17 +81,25 @@ def _region_phrase(measure: Measure, profile: Profile) -> str:
 class MeasureFinder:
     """The measures of a corpus and the matching of enterprise profiles against them."""
 
-    def __init__(self, documents: list[Document], tokenizer: Tokenizer | None = None, description_limit: int = 500):
+    def __init__(self, documents: list[Document], tokenizer: Tokenizer | None = None, description_limit: int = 500,
+                 cache: DerivedCache | None = None):
         self.documents = documents
         self.types = load_enterprise_types()
         self.gazetteer = Gazetteer()
         self.industries = [i for d in documents for i in find_industries(d)]
         self.vocabulary = IndustryVocabulary(self.industries)
         self.tokenizer = tokenizer or Tokenizer(documents)
+        # the cached measures of a document hold for the same industry words and the same segmentation
+        cache = cache or DerivedCache(None)
+        depends = f"{self.tokenizer.fingerprint}:{self.vocabulary.fingerprint}" if cache.folder else ""
         self.measures = [
             measure
             for document in documents
-            for measure in extract_measures(document, self.vocabulary, self.gazetteer, self.types, self.tokenizer)
+            for measure in cache.get(
+                "measures", document,
+                partial(extract_measures, document, self.vocabulary, self.gazetteer, self.types, self.tokenizer),
+                lambda measures: [measure_record(m) for m in measures],
+                lambda rows: [measure_from_record(row, self.vocabulary) for row in rows], depends)
         ]
         self.reader = ProfileReader(
             self.vocabulary, self.gazetteer, self.tokenizer, self.types, load_goals(), description_limit

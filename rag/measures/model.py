@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..corpus.places import Location
 from ..text import clean_input
@@ -107,7 +108,7 @@ class Measure:
     def group_labels(self) -> tuple[str, ...]:
         return tuple(label for label, _ in self.groups)
 
-    @property
+    @cached_property  # a sentence may name an industry of every document: asked of every measure per profile
     def industry_names(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(hit.industry.name for hit in self.industries))
 

@@ -3,6 +3,8 @@ and the text they are searched in."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterable
 from functools import lru_cache
@@ -23,6 +25,7 @@ def _split(cell: str) -> tuple[str, ...]:
     return tuple(word.strip() for word in cell.split(",") if word.strip())
 
 
+@lru_cache(maxsize=1 << 16)  # the vocabulary's words are folded again for every sentence searched
 def fold_word(text: str) -> str:
     """rag.text.fold in lower case, so ＡＩ, AI and ai compare equal; Chinese is unchanged."""
     return fold(text).lower()
@@ -81,8 +84,11 @@ class IndustryVocabulary:
 
     def __init__(self, industries: list[Industry]):
         self.industries = industries
+        self._at = {(industry.doc_id, industry.ref): industry for industry in industries}
         self._terms: dict[str, list[tuple[Industry, str]]] = {}
         self._single: dict[str, list[tuple[Industry, str]]] = {}
+        self._added: set[tuple[str, int]] = set()  # (word, id of the industry): each industry once per word
+        self._hits: dict[str, tuple[IndustryHit, ...]] = {}
         by_name: dict[str, list[Industry]] = {}
         for industry in industries:
             by_name.setdefault(industry.name, []).append(industry)
@@ -98,17 +104,39 @@ class IndustryVocabulary:
 
     def _add(self, word: str, industry: Industry, focus: str) -> None:
         table = self._terms if len(word) >= 2 else self._single
-        entries = table.setdefault(fold_word(word), [])
-        if all(existing is not industry for existing, _ in entries):
-            entries.append((industry, focus))
+        word = fold_word(word)
+        if (word, id(industry)) not in self._added:
+            self._added.add((word, id(industry)))
+            table.setdefault(word, []).append((industry, focus))
+
+    def industry_at(self, doc_id: str, ref: str) -> Industry | None:
+        """The industry whose item the clause is."""
+        return self._at.get((doc_id, ref))
+
+    def hits(self, word: str) -> tuple[IndustryHit, ...]:
+        """Every industry a (folded) word of the vocabulary names, in the order of the documents, each once."""
+        found = self._hits.get(word)
+        if found is None:
+            found = self._hits[word] = tuple(IndustryHit(industry, word, focus)
+                                             for industry, focus in self._terms.get(word, ()))
+        return found
+
+    @property
+    def fingerprint(self) -> str:
+        """What finding industries in a text depends on: the words and the industries (by name) each names."""
+        digest = hashlib.sha256()
+        for word in sorted(self._terms):
+            named = sorted({(industry.name, focus) for industry, focus in self._terms[word]})
+            digest.update(json.dumps([word, named], ensure_ascii=False).encode())
+        return digest.hexdigest()[:16]
 
     def find(self, text: SearchText, single_characters: bool = False) -> list[IndustryHit]:
         """Industries a text names; one-character focus areas (锑, 钨) only where asked (a profile's industry)."""
         hits = [
-            IndustryHit(industry, word, focus)
+            hit
             for position, word in text.longest_matches(self._words)
             if not text.folded[:position].endswith(WASTE)
-            for industry, focus in self._terms[word]
+            for hit in self.hits(word)
         ]
         if single_characters and not hits:
             hits = [

@@ -17,10 +17,12 @@ from dataclasses import replace
 from functools import lru_cache
 
 from ..config import Settings
+from ..corpus.derived import FOLDER as DERIVED_FOLDER
+from ..corpus.derived import DerivedCache
 from ..corpus.load import load_corpus
 from ..corpus.select import DocumentFilter, apply_filter, in_named_attachments, named_in, select, without_names
 from ..embedding import load_embedder
-from ..facts import extract_facts
+from ..facts import PlanFacts, extract_facts
 from ..facts.lookup import FactLookup
 from ..index.store import Index, open_index
 from ..index.tokenize import Tokenizer
@@ -44,6 +46,15 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 ANALYSIS_CACHE = 512
 
 
+def derive(settings: Settings, documents: list[Document], tokenizer: Tokenizer) -> tuple[PlanFacts, MeasureFinder]:
+    """What start-up derives from the documents, each document's part read from the cache beside the index
+    where it is current (``rag build`` fills it, so start-up does not grow with the corpus)."""
+    cache = DerivedCache(settings.data_dir / DERIVED_FOLDER)
+    cache.prune(documents)
+    measures = MeasureFinder(documents, tokenizer, description_limit=settings.profile_text_max_chars, cache=cache)
+    return extract_facts(documents, cache), measures
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings.from_env()
@@ -53,9 +64,7 @@ class Assistant:
         self.embedder = load_embedder(self.settings)
         self.index: Index = open_index(self.settings, self.embedder, self.tokenizer, self.documents)
         self.retriever = Retriever(self.index, self.documents, self.embedder)
-        self.facts = extract_facts(self.documents)
-        self.measures = MeasureFinder(self.documents, self.tokenizer,
-                                      description_limit=self.settings.profile_text_max_chars)
+        self.facts, self.measures = derive(self.settings, self.documents, self.tokenizer)
         self.context = AnswerContext(self.retriever.documents, FactLookup(self.facts), self.tokenizer.gazetteer,
                                      self.retriever.idf, self.measures, self.retriever.similarity)
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)

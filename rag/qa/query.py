@@ -177,7 +177,7 @@ def _subjects(question: str, tokenizer: Tokenizer) -> list[str]:
 def _names_own_subject(concepts: tuple[Concept, ...], tokenizer: Tokenizer) -> bool:
     """Whether concepts name a heading's topic or a word the plan uses rarely (北斗, not 建设)."""
     own = [c for c in concepts if c.known and not c.qualifier and not c.proper]
-    return any(form in tokenizer.topics or 0 < tokenizer.corpus_text.count(form.lower()) <= DISTINCTIVE_COUNT
+    return any(form in tokenizer.topics or 0 < tokenizer.occurrences(form) <= DISTINCTIVE_COUNT
                for c in own for form in c.forms)
 
 

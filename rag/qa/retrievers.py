@@ -144,9 +144,12 @@ class Retriever:
         candidates = {row for term in terms for row in self._indicators.get(term, ())
                       if docs is None or row.doc_id in docs}
         bonuses = {}
+        shares: dict[tuple[str, ...], float] = {}  # rows of the same name (in each document) share the share
         for row in candidates:
-            matched = sum(self.idf(w) for w in row.words if w in terms)
-            share = matched / sum(self.idf(w) for w in row.words)
+            share = shares.get(row.words)
+            if share is None:
+                matched = sum(self.idf(w) for w in row.words if w in terms)
+                share = shares[row.words] = matched / sum(self.idf(w) for w in row.words)
             if share >= 0.5:
                 bonuses[(row.doc_id, row.ref)] = share * 2.0 / (RRF_K + 1)
         return bonuses
