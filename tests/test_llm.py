@@ -537,6 +537,11 @@ def test_computed_numbers_must_follow_from_the_cited_numbers(document):
     wrong = f"{abs(target - base) + 0.3:.1f}"
     assert verifier.check(f"计算：{working.replace(gap, wrong)}【{row.ref}】").check == Check.WORKING
     assert verifier.check(f"两者相差{wrong}个百分点【{row.ref}】").check == Check.NUMBER
+    # a span of years between the row's base and target years is a computation too; another span is not
+    span = int(re.search(r"\d{4}", row.target_label).group(0)) - int(re.search(r"\d{4}", row.base_label).group(0))
+    stated = f"{row.base_label}{row.base_value}%，{row.target_label}{row.target_value}%"
+    assert verifier.check(f"{span}年间，{stated}【{row.ref}】").ok
+    assert verifier.check(f"{span + 2}年间，{stated}【{row.ref}】").check == Check.NUMBER
 
 
 def test_citing_one_quoted_clause_or_a_clause_inside_one_is_enough(document, two_targets):
@@ -713,6 +718,11 @@ def test_an_unrequested_calculation_is_left_out_and_a_requested_one_checked(meas
     assert verdict.ok and verdict.text == f"营收{quantity}【{ref}】" and len(verdict.statements) == 1
     asked = Verifier([measured_clause], question=f"{measured_clause.heading}平均每年增加多少？").check(answer)
     assert not asked.ok and asked.check in (Check.NUMBER, Check.WORKING)
+    uncited = answer.rsplit("【", 1)[0] + "。"  # the calculation after the last citation, citing nothing
+    verdict = Verifier([measured_clause], question=f"{measured_clause.heading}的目标是多少？").check(uncited)
+    assert verdict.ok and verdict.text == f"营收{quantity}【{ref}】"
+    asked = Verifier([measured_clause], question=f"{measured_clause.heading}平均每年增加多少？").check(uncited)
+    assert not asked.ok
 
 
 def test_an_answer_gives_what_the_question_asks_for(document, measured_clause):

@@ -230,6 +230,8 @@ class Verifier:
                          + "，或只复述了问题")
         if not cited and not refused:
             return _fail(text, Check.UNCITED, "回答没有标注引用条款")
+        if cited and not self.calculating and _is_calculation(tail):  # left out, uncited as it is
+            tail = ""
         if carried and tail.strip():  # 根据【…】，<statement> with nothing after it: the statement is the tail
             failure = self._statement(text, tail, carried, derived)
             if failure:
