@@ -25,17 +25,29 @@ from rag.schema import Answer, Generation
 from rag.text import quantities, quantity_occurs
 
 TIMEOUT = 3.0  # generous: the test machine may be busy
-CLAUSE_BLOCK = re.compile(r"【(?P<ref>[^】\n]+)】[^\n]*\n(?P<text>.*?)(?=\n\n【|\n\n问题：)", re.S)
+REF = re.compile(r"【(?P<ref>[^】\n]+)】")
 MODES = ("answer", "stream")
 
 
 # -- the scripted "model" ----------------------------------------------------------------------
 
 
-def prompt_clauses(body: dict) -> list[tuple[str, str]]:
-    """(ref, text) of each clause the request's prompt carries."""
+def prompt_blocks(body: dict) -> list[str]:
+    """The clause blocks of the request's prompt: each under its section's heading, its sentences closed
+    by 【ref】."""
     prompt = body["messages"][-1]["content"]
-    return [(m.group("ref"), m.group("text")) for m in CLAUSE_BLOCK.finditer(prompt)]
+    return prompt.split("条款：\n\n", 1)[1].split("\n\n问题：", 1)[0].split("\n\n")
+
+
+def prompt_clauses(body: dict) -> list[tuple[str, str]]:
+    """(ref, text) of each clause the request's prompt carries (the lines that cite it)."""
+    clauses = []
+    for block in prompt_blocks(body):
+        lines = [line for line in block.split("\n") if REF.search(line)]
+        refs = {m.group("ref") for line in lines for m in REF.finditer(line)}
+        assert len(refs) == 1, block  # every sentence of a clause cites that clause
+        clauses.append((refs.pop(), REF.sub("", "\n".join(lines))))
+    return clauses
 
 
 def measured(text: str) -> str | None:
@@ -71,9 +83,24 @@ def fabricate(quantity: str, sources: str) -> str:
     return quantity.replace(number, str(value), 1)
 
 
+def asked_clauses(body: dict) -> list[tuple[str, str]]:
+    """The prompt's clauses that speak of what the question asks about (its words before 的目标), as a
+    model answers from; all of them when none does."""
+    clauses = prompt_clauses(body)
+    asked = re.search(r"问题：(.+?)的目标", body["messages"][-1]["content"])
+    return [c for c in clauses if asked and asked.group(1) in c[1]] or clauses
+
+
 def cited_answer(body: dict) -> str:
-    """One or two statements quoted from the prompt's clauses, each with its reference."""
-    return "\n".join(f"{sentence}【{ref}】" for ref, sentence, _ in quoted_statements(prompt_clauses(body), 2))
+    """Two statements quoted from the prompt's clauses about the question, each with its reference: the
+    first sentence with a quantity of each of the first two, or of the only one and another of its sentences."""
+    clauses = asked_clauses(body)
+    statements = [(ref, sentence) for ref, sentence, _ in quoted_statements(clauses, 2)]
+    if len(statements) == 1:
+        ref, first = statements[0]
+        text = dict(clauses)[ref]
+        statements += [(ref, s.strip()) for s in split_sentences(text) if len(s) > 8 and s.strip() != first][:1]
+    return "\n".join(f"{sentence}【{ref}】" for ref, sentence in statements)
 
 
 def fabricated_quantity(body: dict) -> tuple[str, str]:
@@ -163,9 +190,18 @@ def test_request_carries_the_needed_clauses_rules_and_a_token_limit(answerer, se
     assert body["max_tokens"] == answerer.settings.llm_max_tokens
     _, hits = assistant.retrieve(question)
     quoted = [document.clause(c.ref) for c in assistant.ask(question).citations]
-    refs = [ref for ref, _ in prompt_clauses(body)]
+    clauses = prompt_clauses(body)
+    refs = [ref for ref, _ in clauses]
     assert refs == [c.ref for c in context_clauses(hits, quoted)]
-    assert refs[:len(quoted)] == [c.ref for c in quoted][:len(refs)]  # the clauses the extracted answer quotes first
+    assert set(refs) >= {c.ref for c in quoted}  # every clause the extracted answer quotes
+    ranks = [next((i for i, h in enumerate(hits) if h.clause.ref == ref), len(hits)) for ref in refs]
+    assert ranks == sorted(ranks)  # in retrieval order: a small model answers from the first it reads
+    for block, ref in zip(prompt_blocks(body), refs, strict=True):  # the text unchanged, under its section
+        clause = document.clause(ref)
+        parent = clause.title_path[-2] if len(clause.title_path) > 1 else ""
+        assert REF.sub("", block) == "\n".join(filter(None, [parent, clause.text]))
+        sentences = [s for line in block.split("\n")[1:] for s in split_sentences(line)]
+        assert all(f"【{ref}】" in s for s in sentences if s.rstrip("。；") != clause.title_path[-1])
     assert question in body["messages"][-1]["content"]
     assert REFUSAL in body["messages"][0]["content"]
     # the worked example is a finished exchange before the question, citing refs the question's clauses lack
@@ -241,15 +277,17 @@ def test_refusal_is_overridden_when_the_plan_answers(answerer, server, assistant
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_answer_citing_none_of_the_clauses_the_extracted_answer_quotes_falls_back(answerer, server, assistant,
-                                                                                  question, mode):
+def test_answer_from_clauses_the_extracted_answer_does_not_quote_falls_back(answerer, server, assistant, question,
+                                                                            mode):
     quoted = {c.ref for c in assistant.ask(question).citations}
     server.script(Reply(lambda body: "\n".join(f"{s}【{ref}】" for ref, s, _ in
                                                quoted_statements([c for c in prompt_clauses(body)
                                                                   if c[0] not in quoted]))))
     answer, _ = run(answerer, question, mode)
-    assert_fallback(answer, assistant, question, "没有引用原文摘录所引的条款", *(f"【{ref}】" for ref in quoted))
-    assert answerer.generate(question).check == Check.INCOMPLETE
+    # those clauses do not speak of what the question names, so no statement is left (the verifier tests
+    # check an answer on topic that cites none of the quoted clauses)
+    assert_fallback(answer, assistant, question, "回答没有一句说到问题所问的")
+    assert answerer.generate(question).check == Check.OFF_TOPIC
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -499,6 +537,11 @@ def test_computed_numbers_must_follow_from_the_cited_numbers(document):
     wrong = f"{abs(target - base) + 0.3:.1f}"
     assert verifier.check(f"计算：{working.replace(gap, wrong)}【{row.ref}】").check == Check.WORKING
     assert verifier.check(f"两者相差{wrong}个百分点【{row.ref}】").check == Check.NUMBER
+    # a span of years between the row's base and target years is a computation too; another span is not
+    span = int(re.search(r"\d{4}", row.target_label).group(0)) - int(re.search(r"\d{4}", row.base_label).group(0))
+    stated = f"{row.base_label}{row.base_value}%，{row.target_label}{row.target_value}%"
+    assert verifier.check(f"{span}年间，{stated}【{row.ref}】").ok
+    assert verifier.check(f"{span + 2}年间，{stated}【{row.ref}】").check == Check.NUMBER
 
 
 def test_citing_one_quoted_clause_or_a_clause_inside_one_is_enough(document, two_targets):
@@ -518,8 +561,8 @@ def test_citing_one_quoted_clause_or_a_clause_inside_one_is_enough(document, two
 
 
 def long_sentence(clause) -> str:
-    return next(s.strip("。；，") for line in clause.text.split("\n") for s in split_sentences(line)
-                if len(s) >= 25 and not re.search(r"\d", s))
+    return next((s.strip("。；，") for line in clause.text.split("\n") for s in split_sentences(line)
+                 if len(s) >= 25 and not re.search(r"\d", s)), "")
 
 
 def test_a_statement_cited_to_a_clause_that_does_not_say_it_is_rejected(document):
@@ -563,6 +606,103 @@ def test_a_cited_section_of_headings_stands_for_the_clause_inside_it_that_says_i
         assert not verifier.check(f"{sentence.replace(amount, wrong)}【{section.ref}】").ok
 
 
+@pytest.fixture(scope="module")
+def shared_word(document) -> tuple[str, list]:
+    """A word that exactly two clauses of different sections use, and those two clauses."""
+    clauses = [c for c in document.clauses if c.kind == "clause" and c.level == 3]
+    for clause in clauses:
+        for word in dict.fromkeys(re.findall(r"(?=([\u4e00-\u9fff]{4}))", clause.text)):
+            holders = [c for c in clauses if word in c.text + "".join(c.title_path)]
+            if len(holders) == 2 and holders[0].parent != holders[1].parent:
+                return word, holders
+    raise AssertionError("no word shared by exactly two clauses")
+
+
+def unrelated(document, word: str, *avoid):
+    """A clause that does not speak of `word`, in another section than any of `avoid`."""
+    return next(c for c in document.clauses if c.kind == "clause" and c.level == 3 and long_sentence(c)
+                and word not in c.text + "".join(c.title_path) and all(c.parent != a.parent for a in avoid))
+
+
+def test_a_statement_whose_clause_does_not_speak_of_what_is_asked_is_left_out(document, shared_word):
+    word, (mine, _) = shared_word
+    other = unrelated(document, word, mine)
+    sentence = next(s.rstrip("。；") for s in split_sentences(mine.text) if word in s)
+    heading = other.title_path[-2]  # a section's heading cited to a clause in it: says nothing of the question
+    verifier = Verifier([mine, other], f"哪里提到{word}", [mine], topics=((word,),))
+    verdict = verifier.check(f"{sentence}【{mine.ref}】\n{heading}【{other.ref}】")
+    assert verdict.ok and verdict.text == f"{sentence}【{mine.ref}】" and verdict.cited == (mine,)
+    alone = verifier.check(f"{heading}【{other.ref}】")
+    assert alone.check == Check.OFF_TOPIC and word in alone.reason
+    # a question whose words no clause given holds sets no topic: the statement is judged as before
+    assert Verifier([mine, other], "哪里提到海底隧道", topics=(("海底隧道",),)).check(f"{heading}【{other.ref}】").ok
+    # the statement's clause may speak of it in another form the plan uses for the question's word
+    assert Verifier([other], "问题", topics=(("海底隧道", heading),)).check(f"{heading}【{other.ref}】").ok
+
+
+def test_an_answer_from_a_clause_that_misses_what_the_best_quoted_clause_names_is_incomplete(document, shared_word):
+    word, (mine, theirs) = shared_word
+    other = unrelated(document, word, mine, theirs)
+    own = next(w for w in re.findall(r"(?=([\u4e00-\u9fff]{2}))", other.heading) if w in mine.text)
+    topics = ((word,), (own,))  # both the quoted clause holds; the answer's clause only the second
+    sentence = long_sentence(other)
+    verifier = Verifier([mine, other], f"{own}和{word}", [mine, other], topics)
+    verdict = verifier.check(f"{sentence}【{other.ref}】")
+    assert verdict.check == Check.INCOMPLETE and word in verdict.reason and f"【{mine.ref}】" in verdict.reason
+    assert verifier.check(f"{long_sentence(mine)}【{mine.ref}】").ok
+    # only the best quoted clause (given first) sets what must be covered
+    assert Verifier([mine, other], f"{own}和{word}", [other, mine], topics).check(f"{sentence}【{other.ref}】").ok
+
+
+def test_a_list_that_misses_a_quoted_item_is_incomplete(document, shared_word):
+    word, (first, second) = shared_word
+    statements = [f"{next(s.rstrip('。；') for s in split_sentences(c.text) if word in s)}【{c.ref}】"
+                  for c in (first, second)]
+    listing = Verifier([first, second], f"哪几个地方提到{word}", [first, second], ((word,),), listing=True)
+    verdict = listing.check(statements[0])
+    assert verdict.check == Check.INCOMPLETE and f"【{second.ref}】" in verdict.reason
+    assert listing.check("\n".join(statements)).ok
+    # not a list question: one of the quoted clauses is enough
+    assert Verifier([first, second], f"{word}怎么做", [first, second], ((word,),)).check(statements[0]).ok
+
+
+def test_a_list_of_the_items_inside_a_quoted_section_is_complete(document):
+    section = next(c for c in document.clauses if c.kind == "clause"
+                   and len([k for k in document.clauses if k.parent == c.ref]) >= 3)
+    items = [k for k in document.clauses if k.parent == section.ref]
+    word = section.heading[-2:]  # every item's headings hold the section's heading
+    verifier = Verifier([section, *items], f"{word}有哪些", [section, *items], ((word,),), listing=True)
+    answer = "\n".join(f"{k.heading}【{k.ref}】" for k in items)
+    assert verifier.check(answer).ok
+    for partial in (f"{section.heading}【{section.ref}】", "\n".join(answer.split("\n")[:-1])):
+        assert verifier.check(partial).check == Check.INCOMPLETE  # the section alone names no item
+
+
+def test_a_statement_that_only_repeats_the_question_is_left_out(document):
+    clause = next(c for c in document.clauses if c.kind == "clause" and c.level == 3 and len(c.heading) >= 4
+                  and long_sentence(c))
+    verifier = Verifier([clause], f"{clause.heading}主要围绕哪些方向", [clause], ((clause.heading,),))
+    verdict = verifier.check(f"{clause.heading}【{clause.ref}】")
+    assert verdict.check == Check.OFF_TOPIC and "复述" in verdict.reason
+    sentence = long_sentence(clause)
+    verdict = verifier.check(f"{clause.heading}【{clause.ref}】\n{sentence}【{clause.ref}】")
+    assert verdict.ok and verdict.text == f"{sentence}【{clause.ref}】"
+
+
+def test_a_place_the_question_names_must_be_in_the_statements_own_clause(document, assistant):
+    level3 = [c for c in document.clauses if c.kind == "clause" and c.level == 3 and long_sentence(c)]
+    place, mine = next((p, c) for p in assistant.tokenizer.places if p.kind == "city" for c in level3
+                       if p.name in c.text)
+    places = ((*place.forms, place.region),)
+    other = next(c for c in level3 if not any(f in c.text + "".join(c.title_path) for f in places[0]))
+    verifier = Verifier([mine, other], f"我们是{place.name}的企业，有什么支持", places=places)
+    verdict = verifier.check(f"{place.name}{long_sentence(other)}【{other.ref}】")
+    assert verdict.check == Check.UNSUPPORTED and place.name in verdict.reason and other.ref in verdict.reason
+    assert verifier.check(f"{long_sentence(other)}【{other.ref}】").ok  # not said of the place
+    said = next(s.rstrip("。；") for s in split_sentences(mine.text) if place.name in s)
+    assert verifier.check(f"{said}【{mine.ref}】").ok
+
+
 def test_text_that_repeats_the_prompts_form_is_cut_off(measured_clause):
     quantity = re.search(AMOUNT, measured_clause.text).group(0)
     answer = f"营收{quantity}【{measured_clause.ref}】\n\n问题：还有什么？营收99999亿元"
@@ -578,6 +718,11 @@ def test_an_unrequested_calculation_is_left_out_and_a_requested_one_checked(meas
     assert verdict.ok and verdict.text == f"营收{quantity}【{ref}】" and len(verdict.statements) == 1
     asked = Verifier([measured_clause], question=f"{measured_clause.heading}平均每年增加多少？").check(answer)
     assert not asked.ok and asked.check in (Check.NUMBER, Check.WORKING)
+    uncited = answer.rsplit("【", 1)[0] + "。"  # the calculation after the last citation, citing nothing
+    verdict = Verifier([measured_clause], question=f"{measured_clause.heading}的目标是多少？").check(uncited)
+    assert verdict.ok and verdict.text == f"营收{quantity}【{ref}】"
+    asked = Verifier([measured_clause], question=f"{measured_clause.heading}平均每年增加多少？").check(uncited)
+    assert not asked.ok
 
 
 def test_an_answer_gives_what_the_question_asks_for(document, measured_clause):
@@ -590,7 +735,7 @@ def test_an_answer_gives_what_the_question_asks_for(document, measured_clause):
     assert when.check(f"{dated}【{notice.ref}】").ok
     quantity = re.search(AMOUNT, measured_clause.text).group(0)
     amount = Verifier([measured_clause], question=f"{measured_clause.heading}的目标是多少？")
-    assert amount.check(f"{measured_clause.heading}【{measured_clause.ref}】").check == Check.UNANSWERED
+    assert amount.check(f"{long_sentence(measured_clause)}【{measured_clause.ref}】").check == Check.UNANSWERED
     assert amount.check(f"营收{quantity}【{measured_clause.ref}】").ok
 
 

@@ -74,11 +74,15 @@ def _results(a: Mention, b: Mention) -> Iterable[tuple[float, tuple[str, ...]]]:
 
 
 def derivable(mention: Mention, operands: list[Mention]) -> bool:
-    """Whether `mention` is a difference, sum, ratio or growth rate of two `operands`, or the sum of all
-    operands with its unit (2000家+800家+50家)."""
+    """Whether `mention` is a difference, sum, ratio or growth rate of two `operands`, the sum of all
+    operands with its unit (2000家+800家+50家), or a span of years between two of their years (五年 for
+    2025年 to 2030年)."""
     number, unit = mention.quantity.number, mention.quantity.unit
     if mention.quantity.value is None:
         return False
+    if unit == "年" and not mention.is_year:
+        years = [m.quantity.value for m in operands if m.is_year]
+        return any(close(number, b - a) for a, b in permutations(years, 2) if b > a)
     amounts = [m for m in operands if m.quantity.value is not None and not m.is_year]
     for a, b in permutations(amounts, 2):
         if any((not unit or unit in units) and close(number, value) for value, units in _results(a, b)):

@@ -23,7 +23,14 @@ An answer is a run of statements, each closed by its citations 【ref】. It pas
 - it cites at least one `required` clause or a clause inside one (the caller passes those the extracted
   answer quotes: an answer citing none of them answers from elsewhere). Citing all of them is not required:
   the extracted answer may quote a clause for context the question does not need, and every number of
-  the answer is checked in its own cited clause anyway.
+  the answer is checked in its own cited clause anyway;
+- it is about what the question asks (rag.qa.relevance: the question's content words some given clause
+  holds, `topics`). A statement whose own clauses hold none of them (an unrelated section's heading, another
+  industry's target), or that only repeats the question (生命工程 for 生命工程围绕哪些方向), is left out like an
+  unrequested calculation; an answer left with nothing fails. A place the question names (`places`) that a
+  statement names must be in the statement's own clauses. The cited clauses hold every such word the first
+  (best) `required` clause holds: an answer from a neighbouring clause misses what the question names. For a
+  list question (`listing`) every `required` clause that holds one is cited, itself or a clause inside it.
 A refusal in the first sentence makes the answer a refusal, a later one a partial refusal; whether either
 stands is for the caller to decide (rag.qa.answerers.generative asks the extractive pipeline).
 """
@@ -40,6 +47,7 @@ from ..text import fold
 from ..text.quantities import Mention, Quantity, canonical, mentions
 from .arithmetic import WORKING, close, derivable, evaluate, terms
 from .intent import read_intent
+from .relevance import MIN_SUPPORT, Topics, scope, support
 
 REFUSAL = "规划中没有找到相关内容"
 _REFUSAL_MARKERS = (REFUSAL, "未涉及", "没有涉及", "未提及", "没有提及", "没有提到", "未找到", "没有找到",
@@ -60,11 +68,6 @@ _ASKS_DATE = re.compile(r"(?:什么|啥|哪个)时(?:候|间)|何时|哪(?:一)?
 _ASKS_NUMBER = re.compile(r"多少|(?<!哪)几(?:个|项|家|类|种|条|倍|成|年)")
 _DATE = re.compile(r"\d{4}年|\d{1,2}月\d{1,2}日")
 _CALCULATION = re.compile(r"^\W*(?:计算|算式)")
-_WORDING = re.compile(r"[\u4e00-\u9fffA-Za-z]+")
-# how an answer frames what a clause says (roles, bounds, linking verbs): not wording the clause must contain
-_FRAMING = re.compile(r"基期值|目标值|目标|基期|不低于|不少于|不超过|不高于|以上|以下|达到|力争|约为|分别|其中|是|为|的|要|将|和|及|与|等")
-MIN_SUPPORT = 0.5  # share of a statement's character pairs its cited clauses must contain
-MIN_PAIRS = 8  # shorter statements are judged by their numbers alone
 
 
 class Check(StrEnum):
@@ -81,6 +84,7 @@ class Check(StrEnum):
     INCOMPLETE = "incomplete"  # cites none of the clauses the extracted answer quotes
     UNSUPPORTED = "unsupported"  # a statement its cited clauses do not say
     UNANSWERED = "unanswered"  # no number for 多少, no date for 什么时候
+    OFF_TOPIC = "off_topic"  # no statement is about what the question names
 
 
 @dataclass(frozen=True)
@@ -151,9 +155,12 @@ def _common(text: str, subject: str) -> int:
 class Verifier:
     """Checks answers against the clauses the model was given (and the question, for refusals)."""
 
-    def __init__(self, clauses: list[Clause], question: str = "", required: list[Clause] | None = None):
+    def __init__(self, clauses: list[Clause], question: str = "", required: list[Clause] | None = None,
+                 topics: tuple[tuple[str, ...], ...] = (), listing: bool = False,
+                 places: tuple[tuple[str, ...], ...] = ()):
         """`required`: an answer cites at least one of these or a clause inside one (the clauses the
-        extracted answer quotes)."""
+        extracted answer quotes, best first); `listing`: the question asks for a list; `topics` and `places`:
+        see rag.qa.relevance.Topics."""
         self.by_key: dict[str, Clause] = {}
         for clause in clauses:
             key = _ref_key(clause.ref)
@@ -165,6 +172,8 @@ class Verifier:
         self.required = required or []
         self.question = canonical(question)
         self.calculating = read_intent(question).operation is not None
+        self.listing = listing
+        self.topics = Topics(clauses, self.question, topics, places)
         self._mentions: dict[str, list[Mention]] = {}
 
     def check(self, raw: str, complete: bool = True) -> Verdict:
@@ -175,7 +184,7 @@ class Verifier:
         cited: list[Clause] = []
         carried: list[Clause] = []  # an opening citation's clauses, waiting for their statement
         derived: list[Mention] = []  # results of calculations that checked out
-        tail, position = text, 0
+        tail, position, off_topic = text, 0, False
         for group in _CITATION_GROUP.finditer(text):
             segment = text[position:group.start()]
             position = group.end()
@@ -193,6 +202,10 @@ class Verifier:
                     return _fail(text, Check.UNKNOWN_REF, f"引用了未检索到的条款【{ref}】")
                 clauses.append(clause)
             clauses = list(dict.fromkeys(self._precise(c, segment) for c in clauses))
+            if not _LEAD_IN.match(segment) and (not self.topics.on_topic(carried + clauses)
+                                                 or self.topics.echoes(segment)):
+                off_topic, carried = True, []  # left out: see the module docstring
+                continue
             spacing = group.group(0)[len(group.group(0).rstrip()):]
             shown.append(segment + "".join(f"【{c.ref}】" for c in clauses) + spacing)
             cited.extend(c for c in clauses if c not in cited)
@@ -212,8 +225,13 @@ class Verifier:
         if not text:
             return _fail(text, Check.EMPTY, "回答为空")
         refused, partial = refusal(text)
+        if not cited and off_topic:
+            return _fail(text, Check.OFF_TOPIC, "回答没有一句说到问题所问的" + self.topics.describe()
+                         + "，或只复述了问题")
         if not cited and not refused:
             return _fail(text, Check.UNCITED, "回答没有标注引用条款")
+        if cited and not self.calculating and _is_calculation(tail):  # left out, uncited as it is
+            tail = ""
         if carried and tail.strip():  # 根据【…】，<statement> with nothing after it: the statement is the tail
             failure = self._statement(text, tail, carried, derived)
             if failure:
@@ -234,6 +252,10 @@ class Verifier:
         if self.required and not refused and not any(self._within(c, r) for c in cited for r in self.required):
             return _fail(text, Check.INCOMPLETE,
                          "回答没有引用原文摘录所引的条款" + "".join(f"【{c.ref}】" for c in self.required))
+        if not refused and not partial:
+            failure = self._covers(text, cited)
+            if failure:
+                return failure
         return Verdict(("".join(shown) + tail).strip(), "", None, refused, partial, tuple(cited), tuple(statements))
 
     # -- one statement ---------------------------------------------------------------------------
@@ -255,10 +277,14 @@ class Verifier:
                 return _fail(answer, Check.WORKING, f"计算“{match.group(0)}”不成立")
             derived.append(result)
             working.append(match.span())
-        if attribute and _support(text, clauses, self.question) < MIN_SUPPORT:
+        if attribute and support(text, clauses, self.question) < MIN_SUPPORT:
             wording = segment.strip().strip("，。；：,.;:")
             return _fail(answer, Check.UNSUPPORTED,
                          f"“{wording[:30]}”不是所引条款" + "".join(f"【{c.ref}】" for c in clauses) + "的内容")
+        place = self.topics.unsaid_place(text, clauses) if attribute else ""
+        if place:
+            return _fail(answer, Check.UNSUPPORTED, "所引条款" + "".join(f"【{c.ref}】" for c in clauses)
+                         + f"没有说到“{place}”")
         subject: list[Clause] = []
         last_end = 0
         for mention in mentions(segment):
@@ -308,6 +334,24 @@ class Verifier:
             detail = f"是{stated.year}年的数值，不是{mention.year}年的"
         return _fail(answer, Check.ROLE, f"数字“{written}”在【{clause.ref}】中{detail}")
 
+    def _covers(self, text: str, cited: list[Clause]) -> Verdict | None:
+        """None when the cited clauses hold each of the question's words the first `required` clause holds
+        (in the form it holds first) and, for a list, every `required` clause holding one is cited (itself
+        or a clause inside it)."""
+        held = self.topics.held_by(self.required[0]) if self.required else []
+        missing = [t for t in held if not any(t in scope(c) for c in cited)]
+        if missing:
+            sources = [r for r in self.required if any(t in scope(r) for t in missing)]
+            return _fail(text, Check.INCOMPLETE, f"回答所引条款没有说到“{'、'.join(missing)}”，原文摘录所引的"
+                         + "".join(f"【{c.ref}】" for c in sources) + "说到了")
+        if self.listing:
+            left = [r for r in self.required if any(t in scope(r) for t in held)
+                    and not any(self._within(c, r) for c in cited)]
+            if left:
+                return _fail(text, Check.INCOMPLETE,
+                             "回答漏了原文摘录列出的" + "".join(f"【{c.ref}】" for c in left))
+        return None
+
     def _answers_question(self, text: str) -> Verdict | None:
         """None unless the question asks for a date or a number and the answer gives none."""
         bare = _CITATION_GROUP.sub("", text)  # 【二（三）5】 holds digits that are no answer
@@ -337,7 +381,7 @@ class Verifier:
             return clause
         numbers = [m for m in mentions(segment) if not m.is_year]
         inside = [c for c in self.clauses if c is not clause and self._within(c, clause)
-                  and _support(canonical(segment), [c], self.question) >= MIN_SUPPORT
+                  and support(canonical(segment), [c], self.question) >= MIN_SUPPORT
                   and all(any(n.same_amount(m) for m in self._of(c)) for n in numbers)]
         return inside[0] if len(inside) == 1 else clause
 
@@ -378,18 +422,3 @@ def _unlabelled(mention: Mention, stated: Mention) -> bool:
 def _is_calculation(segment: str) -> bool:
     text = canonical(segment)
     return bool(_CALCULATION.match(text) or WORKING.search(text))
-
-
-def _pairs(text: str) -> set[str]:
-    return {run[i:i + 2] for run in _WORDING.findall(_FRAMING.sub(" ", text)) for i in range(len(run) - 1)}
-
-
-def _support(statement: str, clauses: list[Clause], question: str) -> float:
-    """The share of the statement's character pairs that its clauses (text and headings) or the question
-    (an answer may name things as the question does: 规上 for 规模以上) contain; 1.0 for a statement too short
-    to judge."""
-    pairs = _pairs(statement)
-    if len(pairs) < MIN_PAIRS:
-        return 1.0
-    source = _pairs(canonical("\n".join([question, *(c.text + "\n" + "\n".join(c.title_path) for c in clauses)])))
-    return len(pairs & source) / len(pairs)

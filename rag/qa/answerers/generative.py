@@ -30,7 +30,7 @@ from ...config import Settings
 from ...schema import Answer, AnswerSource, Citation, Clause, Generation, Hit
 from ..query import clean_question
 from ..verify import REFUSAL, Check, Verdict, Verifier, complete_prefix, refusal
-from .prompt import build_messages, context_clauses
+from .prompt import build_messages, by_retrieval, context_clauses
 
 __all__ = ["REFUSAL", "Attempt", "GenerativeAnswerer", "Outcome"]
 
@@ -75,6 +75,9 @@ class _Prepared:
     hits: list[Hit]
     clauses: list[Clause]
     quoted: list[Clause]  # the clauses the extracted answer quotes: an answer cites at least one (or one inside)
+    topics: tuple[tuple[str, ...], ...]  # the question's content words, each with the forms the plan may use
+    listing: bool  # the question asks for a list: the answer cites every quoted clause that holds a topic
+    places: tuple[tuple[str, ...], ...]  # the places the question names: a statement naming one is about it
     messages: list[dict]
     extractive: Answer  # the fallback, and the check on a refusal
 
@@ -117,7 +120,8 @@ class GenerativeAnswerer:
         if prepared.extractive.refused:
             yield Attempt(prepared.extractive, AnswerSource.EXTRACTIVE, outcome=Outcome.PLAN_SILENT)
             return
-        verifier = Verifier(prepared.clauses, prepared.question, prepared.quoted)
+        verifier = Verifier(prepared.clauses, prepared.question, prepared.quoted, prepared.topics, prepared.listing,
+                            prepared.places)
         raw, shown, outcome = "", "", None
         chunks = self._read(prepared.messages)
         try:
@@ -189,12 +193,14 @@ class GenerativeAnswerer:
         if not text:
             return None
         extractive = self.assistant.ask(question)
-        _, hits = self.assistant.retrieve(text, notice)
+        query, hits = self.assistant.retrieve(text, notice)
         quoted = [] if extractive.refused else [self._clauses.get((c.doc_id, c.ref)) for c in extractive.citations]
         clauses = context_clauses(hits, [c for c in quoted if c is not None])
-        quoted = [c for c in quoted if c in clauses]
-        return _Prepared(text, notice, hits, clauses, quoted, build_messages(text, clauses, self.document_title),
-                         extractive)
+        quoted = by_retrieval([c for c in quoted if c in clauses], hits)  # best first
+        topics = tuple(c.forms for c in query.key_concepts)
+        places = tuple(c.forms + c.broader for c in query.key_concepts if c.qualifier)
+        return _Prepared(text, notice, hits, clauses, quoted, topics, query.wants_list, places,
+                         build_messages(text, clauses, self.document_title), extractive)
 
     def _finish(self, prepared: _Prepared, verdict: Verdict, raw: str) -> Attempt:
         if not verdict.ok:
