@@ -135,7 +135,7 @@ class AnswerWorker:
             self._fail(DIED if self._ready else NOT_STARTED)
 
     def _fail(self, message: str) -> NoReturn:
-        log.error("the answer worker (pid %s) failed: %s; starting another", self.pid, message)
+        log.error("the answer worker (pid %s) failed: %s", self.pid, message)
         started = self._ready is not None
         self._stop()
         if started:  # it had answered before: start the next one now; a failed start is tried again on the next call
