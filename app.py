@@ -1,7 +1,8 @@
 """The web app (`make run`): chat with cited answers, the plan's outline and target tables, measures, quizzes.
 
-An entry point only: the page is built by rag.app.ui. While the model and index load, the address shows
-the stages of the start (rag.app.startup); they are also logged on stderr.
+An entry point only: the page is built by rag.app.ui, questions are answered in a process of its own
+(rag.app.worker). While the model and index load, the address shows the stages of the start
+(rag.app.startup); they are also logged on stderr.
 """
 
 from __future__ import annotations
@@ -28,15 +29,17 @@ def main() -> int:
     configure_logging(settings, progress=True)
     log.info("正在启动，进度也显示在 http://%s:%d/", settings.host, settings.port)
     with startup_page(settings.host, settings.port, TITLE):
-        # imported once the start page is up: the model and search libraries take seconds to import
-        log.info("正在导入模型与检索程序库（PyTorch、sentence-transformers、FAISS、Gradio）")
+        from rag.app.worker import AnswerUnavailable, AnswerWorker, ProcessAssistant
+
+        worker = AnswerWorker(settings)  # loads the model and the index in its own process meanwhile
+        # imported once the start page is up: Gradio takes seconds to import
+        log.info("正在导入网页程序库（Gradio）；模型与索引由回答进程加载")
         from rag.app.ui import build_app
         from rag.qa.answerers.generative import GenerativeAnswerer
-        from rag.qa.engine import Assistant
 
         try:
-            assistant = SerializedAssistant(Assistant(settings), settings.queue_size)
-        except IndexUnavailable as error:
+            assistant = SerializedAssistant(ProcessAssistant(worker), settings.queue_size)
+        except (IndexUnavailable, AnswerUnavailable) as error:
             print(f"错误：{error}", file=sys.stderr)
             return 2
     answerer = GenerativeAnswerer(settings, assistant) if settings.llm_enabled else None

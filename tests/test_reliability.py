@@ -1,6 +1,6 @@
 """Reliability (issue 15): bad input of every kind, bounded work per question, fair bounded queueing,
 requests from other sites and hosts, safe exports, feedback under contention and kill -9, a read-only
-data folder, secrets kept out of logs, and the real app under load on loopback."""
+data folder and secrets kept out of logs. The real app under load: tests/test_answer_worker.py."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from rag import cli
 from rag.app.chat import rate_answer, respond
 from rag.app.feedback import FeedbackStore, FeedbackUnavailable
 from rag.app.server import CACHE_SWEEP, SerializedAssistant, create_api, serving_in_background
-from rag.app.soak import Mix, Page, free_port, soak
+from rag.app.soak import Page, free_port
 from rag.logs import MASK, RedactSecrets, configure_logging
 from rag.qa.answerers.generative import GenerativeAnswerer
 from rag.qa.engine import EMPTY_QUESTION, TOO_MANY_PARTS
@@ -51,9 +51,6 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None, method: s
             return response.status, response.headers, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read().decode("utf-8", "replace")
-
-
-HEALTH_P99_BOUND_MS = 1000
 
 
 def ask_body(question) -> bytes:
@@ -464,14 +461,3 @@ def test_every_log_line_is_redacted(settings):
     assert "plainkey-12345" not in text and "admin-secret-1" not in text and KEY not in text
     assert text.count(MASK) >= 3 and "RuntimeError" in text
 
-
-# -- the real app under load (make soak runs the longer version) -----------------------------------
-def test_the_app_under_load_loses_nothing_and_stays_responsive(assistant, tmp_path):
-    report = soak(assistant, seconds=15, mix=Mix(pollers=30, askers=6, page_askers=2, writers=12), folder=tmp_path)
-    assert report.server_errors == 0 and report.page_errors == 0, report
-    assert report.feedback_saved > 100 and report.feedback_lost == 0, report
-    # health does not wait for answers (it did: 8.2 s at 100 clients). The issue's 200 ms is not met on 2 cores
-    # (measured 299-411 ms at p99 with 100 clients); this bound guards what was gained without flaking.
-    assert report.health_p99_ms <= max(HEALTH_P99_BOUND_MS, 2 * report.health_floor_p99_ms), report
-    assert report.overtaken == 0 and report.page_timed >= 2, report
-    assert report.page_wait_max_s <= 5, report  # its own answer included, on a shared 2-core machine

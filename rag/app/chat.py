@@ -20,6 +20,7 @@ from ..text import escape_markdown
 from .assistant import AssistantLike
 from .feedback import FeedbackStore
 from .present import indicator_table_html
+from .worker import AnswerUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ def respond(
                 content = f"{content}\n\n{GENERATED_NOTE}"
             _put_reply(history, asked, content)
             turns.append(Turn(question, understood, item.answer, asked))
+    except AnswerUnavailable as error:  # the answer worker died or was stuck (it was logged there)
+        _put_reply(history, asked, str(error))
     except Exception:
         log.exception("answering failed: %.200s", question)
         _put_reply(history, asked, INTERNAL_ERROR)

@@ -4,18 +4,20 @@
 ``python -m rag ask --json`` prints; optional ``doc`` (an id, 文号 or title, or a list of them), ``issuer`` and
 ``since`` (YYYY or YYYY-MM-DD) choose the documents to answer from, as --doc/--issuer/--since do. Questions from the page and from the endpoint share one assistant,
 which answers them one at a time, first come first served (AnswerQueue). When too many wait, the endpoint
-answers 503 with ``Retry-After``. Nothing else waits for answers: ``/api/health`` and the page's own
+answers 503 with ``Retry-After``; also when the app's answer worker could not answer (rag.app.worker: the
+app answers in a process of its own). Nothing else waits for answers: ``/api/health`` and the page's own
 requests are served at once. Requests naming a host not allowed (RAG_ALLOWED_HOSTS) and requests a page
-of another site makes a browser send are refused (RequestGuard).
+of another site makes a browser send are refused (RequestGuard). ``serve`` freezes what was loaded out of
+the garbage collector's reach first: a full collection walking it stopped every request for up to a second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import math
-import os
 import re
 import threading
 import time
@@ -38,6 +40,7 @@ from ..config import Settings
 from ..corpus.select import DocumentFilter, apply_filter, select
 from ..schema import Document
 from .assistant import AssistantLike
+from .worker import AnswerUnavailable
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -53,7 +56,7 @@ EXAMPLE = '{"question": "到2030年新材料产业营收目标是多少？"}'
 _SINCE = re.compile(r"\d{4}(?:-\d{2}-\d{2})?")
 BUSY = "当前排队的问题较多，请{}秒后重试。"
 _SAFE_METHODS = {"GET", "HEAD"}
-WORKER_NICENESS = 10  # the answering thread yields the CPU to the event loop (health, the page's own requests)
+RESTART_SECONDS = 30  # Retry-After when the answer worker is being started again
 
 
 class QueueFull(Exception):
@@ -84,7 +87,9 @@ class _Job:
 
 class AnswerQueue:
     """One worker thread runs jobs first come first served. At most `limit` jobs from the endpoint may
-    wait (submit raises QueueFull beyond); the page's jobs are bounded by Gradio's own concurrency."""
+    wait (submit raises QueueFull beyond); the page's jobs are bounded by Gradio's own concurrency.
+    The thread runs at normal priority: niced, it was descheduled while holding the interpreter lock and
+    stalled the event loop (the app's answers are computed in another process: rag.app.worker)."""
 
     def __init__(self, limit: int, history: int = 5000):
         self.limit = limit
@@ -116,10 +121,6 @@ class AnswerQueue:
         return max(1, min(120, math.ceil(seconds * (len(self._jobs) + 1))))
 
     def _work(self) -> None:
-        try:  # Linux: the priority of this thread alone (and of the threads it starts)
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
-        except (AttributeError, OSError):
-            log.info("answer worker runs at normal priority (no per-thread priority here)")
         while True:
             with self._ready:
                 while not self._jobs:
@@ -274,6 +275,8 @@ def create_api(assistant: AssistantLike) -> FastAPI:
         except asyncio.CancelledError:
             future.cancel()
             raise
+        except AnswerUnavailable as error:
+            return _error(503, str(error), {"Retry-After": str(RESTART_SECONDS)})
         except Exception:
             log.exception("answering failed: %.200s", question)
             return _error(500, "系统内部出错，未能回答这个问题（错误已记录）。请稍后重试。")
@@ -298,6 +301,7 @@ def create_app(assistant: AssistantLike, ui: gr.Blocks, settings: Settings | Non
 
 
 def serve(app: FastAPI, settings: Settings) -> None:
+    gc.freeze()
     # log_config=None: uvicorn's loggers go through the root handler and its secret-redacting filter
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), log_config=None)
 

@@ -1,9 +1,10 @@
 """Load test on loopback (`make soak`): the real app under many simultaneous clients for a bounded time.
 
-This process serves the app (real assistant, a fresh feedback database). A child process (``--drive``)
-runs the clients: health pollers and page loaders, askers of the JSON endpoint (they honour 503
-Retry-After), askers on the page (through Gradio's queue protocol, as the browser does), and feedback
-writers with an exporter on the app's database (another process: the harder case for SQLite). It prints:
+This process serves the app as app.py does (answers in a worker process, a fresh feedback database). A
+child process (``--drive``) runs the clients: health pollers and page loaders, askers of the JSON endpoint
+(they honour 503 Retry-After), askers on the page (through Gradio's queue protocol, as the browser does),
+and feedback writers with an exporter on the app's database (another process: the harder case for
+SQLite). It prints:
 
 - 5xx responses (and how many of them were 503 "busy"), errors on the page;
 - lost feedback rows: rows a writer was told were saved that the database does not hold, and failed writes;
@@ -254,8 +255,10 @@ def free_port() -> int:
 
 def soak(assistant, seconds: float = 30, mix: Mix = Mix(), folder: Path | None = None,
          floor_seconds: float = 5) -> Report:
-    """Serve the app around `assistant` (a rag Assistant): first only poll its health for `floor_seconds`,
-    then load it with `mix` for `seconds`."""
+    """Serve the app around `assistant` (the app's ProcessAssistant, or a rag Assistant answering in this
+    process): first only poll its health for `floor_seconds`, then load it with `mix` for `seconds`."""
+    import gc
+
     from .feedback import FeedbackStore
     from .server import SerializedAssistant, serving_in_background
     from .ui import build_app
@@ -265,7 +268,9 @@ def soak(assistant, seconds: float = 30, mix: Mix = Mix(), folder: Path | None =
             return soak(assistant, seconds, mix, Path(scratch), floor_seconds)
     store = FeedbackStore(Path(folder) / "feedback.sqlite3")
     shared = SerializedAssistant(assistant)
-    with serving_in_background(build_app(shared, store), "127.0.0.1", free_port()) as base:
+    app = build_app(shared, store)
+    gc.freeze()  # as serve() does
+    with serving_in_background(app, "127.0.0.1", free_port()) as base:
         quiet = _drive_in_child(base, floor_seconds, Mix(mix.pollers, 0, 0, 1), store.path)
         seen = _drive_in_child(base, seconds, mix, store.path)
     return _report(seen, quiet, shared.queue.timings, {r.id for r in store.records()})
@@ -321,11 +326,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from ..config import Settings
     from ..logs import configure_logging
-    from ..qa.engine import Assistant
+    from .worker import AnswerWorker, ProcessAssistant
 
     settings = Settings.from_env()
     configure_logging(settings)
-    report = soak(Assistant(settings), args.seconds, mix)
+    assistant = ProcessAssistant(AnswerWorker(settings))
+    try:
+        report = soak(assistant, args.seconds, mix)
+    finally:
+        assistant.close()
     print(f"soak: {mix.clients} concurrent clients for {args.seconds:g} s on loopback")
     for line in report.lines():
         print("  " + line)

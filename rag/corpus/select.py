@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..schema import Document, Hit
+from ..schema import Clause, Document, Hit
 
 # The kind a title ends with, longest first: how people name a document without its full title.
 KINDS = ("管理办法", "实施办法", "实施细则", "实施方案", "行动方案", "工作方案", "指导意见", "实施意见", "规划纲要",
@@ -39,6 +39,15 @@ def matches(document: Document, selector: str) -> bool:
 def select(documents: list[Document], selector: str) -> list[Document]:
     exact = [d for d in documents if _squash(selector) in (d.doc_id, _squash(d.meta.doc_number), d.meta.source)]
     return exact or [d for d in documents if matches(d, selector)]
+
+
+def find_clause(documents: list[Document], ref: str, selector: str | None = None) -> Clause | None:
+    """A clause by its reference, in the document the selector names (id, 文号 or title), else the first."""
+    for document in select(documents, selector) if selector else documents:
+        clause = document.clause(ref.strip())
+        if clause:
+            return clause
+    return None
 
 
 def apply_filter(documents: list[Document], wanted: DocumentFilter) -> list[Document]:

@@ -20,7 +20,7 @@ from ..config import Settings
 from ..corpus.derived import FOLDER as DERIVED_FOLDER
 from ..corpus.derived import DerivedCache
 from ..corpus.load import load_corpus
-from ..corpus.select import DocumentFilter, apply_filter, in_named_attachments, named_in, select, without_names
+from ..corpus.select import DocumentFilter, apply_filter, find_clause, in_named_attachments, named_in, without_names
 from ..embedding import load_embedder
 from ..facts import PlanFacts, extract_facts
 from ..facts.lookup import FactLookup
@@ -136,9 +136,4 @@ class Assistant:
 
     def show(self, ref: str, selector: str | None = None) -> Clause | None:
         """A clause by its reference, in the document the selector names (id, 文号 or title), else the first."""
-        documents = select(self.documents, selector) if selector else self.documents
-        for document in documents:
-            clause = document.clause(ref.strip())
-            if clause:
-                return clause
-        return None
+        return find_clause(self.documents, ref, selector)
