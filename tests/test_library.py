@@ -229,3 +229,24 @@ def test_adding_a_changed_document_re_embeds_only_that_document(library, tmp_pat
     report = update_index(library.settings, library.embedder, tokenizer, documents)
     assert report.status.changed == ("qinglan_fund_notice",) and not report.status.added and not report.full
     assert report.embedded == len(make_nodes(document, tokenizer)) < report.nodes
+
+
+def test_relative_years_are_the_years_of_the_documents(library):
+    from rag.qa.query import analyze
+
+    forms = {c.word: c.forms for c in analyze("今年和去年的申报", library.tokenizer).concepts}
+    assert "2026年" in forms["今年"] and "2025年" in forms["去年"]  # the newest document is of 2026
+    answer = library.ask("今年项目审定和公示什么时候前完成？")
+    assert not answer.refused and "2026年10月底前" in answer.text
+
+
+def test_a_two_character_abbreviation_expands_only_to_a_known_word(library):
+    assert library.tokenizer.unabbreviated("技改") == ["技术改造"]
+    assert library.tokenizer.unabbreviated("深海") == []  # 深远海装备 holds 深远海装, which is no word
+
+
+def test_details_the_documents_do_not_give_are_refused(library):
+    scoring = library.ask("专家评审各项的分值是多少？")
+    assert scoring.refused and "评分标准或分值" in scoring.text
+    address = library.ask("受理窗口的办公地址在哪？")
+    assert address.refused and "地址或办公时间" in address.text
