@@ -250,3 +250,17 @@ def test_details_the_documents_do_not_give_are_refused(library):
     assert scoring.refused and "评分标准或分值" in scoring.text
     address = library.ask("受理窗口的办公地址在哪？")
     assert address.refused and "地址或办公时间" in address.text
+
+
+def test_a_clause_of_another_document_joins_the_answer_only_when_it_ties(library):
+    from rag.qa.answerers.extractive import _ClauseMatch, _complementary
+
+    measures = {d.doc_id: d for d in library.documents}["qinglan_fund_measures"]
+    notice = {d.doc_id: d for d in library.documents}["qinglan_fund_notice"]
+    best = _ClauseMatch(measures.clause("第九条"), [], frozenset({"技术改造"}), 0.6, 1.0)
+    same = _ClauseMatch(measures.clause("第二十三条"), [], frozenset({"拨付"}), 0.4, 0.5)
+    other = _ClauseMatch(notice.clause("附件1·七2"), [], frozenset({"拨付"}), 0.4, 0.5)
+    weights = {"技术改造": 1.0, "拨付": 1.0}
+    assert _complementary([best, other, same], weights) == [best, same]
+    tie = replace(other, score=0.99)
+    assert _complementary([best, tie], weights) == [best, tie]

@@ -116,13 +116,15 @@ def _only_scope(query: Query, chosen: list[_ClauseMatch], key: tuple[Concept, ..
 
 
 def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> list[_ClauseMatch]:
-    """The best clause, then those that add concepts the chosen ones miss, or tie with the best."""
+    """The best clause, then those of its document that add concepts the chosen ones miss, or any that tie
+    with the best: another document's clause that matches only a part of the question is not its answer."""
     total = sum(weights.values()) or 1.0
     best = matches[0]
     chosen, covered = [best], set(best.covered)
     for match in matches[1:]:
         new = sum(weights[w] for w in match.covered - covered) / total
-        if new >= NEW_CONCEPT_SHARE or match.score >= TIE_RATIO * best.score:
+        adds = new >= NEW_CONCEPT_SHARE and match.clause.doc_id == best.clause.doc_id
+        if adds or match.score >= TIE_RATIO * best.score:
             chosen.append(match)
             covered |= match.covered
         if len(chosen) == MAX_CLAUSES:
