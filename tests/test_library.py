@@ -264,3 +264,22 @@ def test_a_clause_of_another_document_joins_the_answer_only_when_it_ties(library
     assert _complementary([best, other, same], weights) == [best, same]
     tie = replace(other, score=0.99)
     assert _complementary([best, tie], weights) == [best, tie]
+
+
+def test_facts_measures_and_quiz_take_the_document_filters(tmp_path, monkeypatch, capsys):
+    from rag.cli import main
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DOCS, corpus)
+    shutil.copy(PLAN, corpus)
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
+    assert main(["quiz", "-n", "2", "--seed", "1", "--doc", "青政发〔2026〕12号"]) == 0
+    assert "《青岚市推进制造业高质量发展“十五五”规划》学习测验" in capsys.readouterr().out
+    counts = []
+    for argv in (["facts"], ["facts", "--doc", "青政办发〔2026〕21号"]):
+        assert main(argv) == 0
+        counts.append(int(capsys.readouterr().out.strip().splitlines()[-1].split(" 条")[0]))
+    assert 0 < counts[1] < counts[0]
+    for argv in (["facts"], ["measures"], ["match", "--industry", "电子信息"], ["quiz"]):
+        assert main([*argv, "--issuer", "没有这个机关"]) == 1
+        assert "文档库中没有符合筛选条件的文件" in capsys.readouterr().err

@@ -18,7 +18,8 @@ from functools import lru_cache
 
 from ..config import Settings
 from ..corpus.load import load_corpus
-from ..corpus.select import DocumentFilter, apply_filter, in_named_attachments, named_in, select, without_names
+from ..corpus.select import (NO_DOCUMENT, DocumentFilter, apply_filter, in_named_attachments, named_in, select,
+                             without_names)
 from ..embedding import load_embedder
 from ..facts import extract_facts
 from ..facts.lookup import FactLookup
@@ -37,7 +38,6 @@ from .retrievers import Retriever
 log = logging.getLogger(__name__)
 
 NOT_CHINESE = "请用中文提问：本助手依据规划的中文原文作答。"
-NO_DOCUMENT = "文档库中没有符合筛选条件的文件（--doc / --issuer / --since）。"
 TOO_MANY_PARTS = "问题包含的部分较多，只回答了前{}个；其余请分开提问。"
 PER_DOCUMENT = 2  # with several documents, each one's best clauses join the candidates
 _CJK = re.compile(r"[\u4e00-\u9fff]")
