@@ -31,13 +31,9 @@ def _assistant(settings: Settings):
 
 
 def cmd_build(args, settings: Settings) -> int:
-    from .corpus.load import load_corpus
-    from .embedding import load_embedder
-    from .index.store import update_index
-    from .index.tokenize import Tokenizer
+    from .index.store import refresh_index
 
-    documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
-    report = update_index(settings, load_embedder(settings), Tokenizer(documents), documents, full=args.full)
+    report = refresh_index(settings, full=args.full)
     status = report.status
     print(f"索引已{'重建' if report.full else '更新'}：{status.describe()}，未变 {len(status.unchanged)} 个；"
           f"嵌入 {report.embedded} 个节点，共 {report.nodes} 个节点，用时 {report.seconds} 秒 → {settings.index_dir}")

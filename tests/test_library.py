@@ -283,3 +283,28 @@ def test_facts_measures_and_quiz_take_the_document_filters(tmp_path, monkeypatch
     for argv in (["facts"], ["measures"], ["match", "--industry", "电子信息"], ["quiz"]):
         assert main([*argv, "--issuer", "没有这个机关"]) == 1
         assert "文档库中没有符合筛选条件的文件" in capsys.readouterr().err
+
+
+def test_the_library_tab_uploads_lists_and_removes_with_incremental_index_updates(tmp_path, settings):
+    from rag.app.tabs.library import authorized, library_rows, remove, upload
+
+    own = replace(settings, corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    bad = tmp_path / "扫描件.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really a pdf")
+    odd = tmp_path / "表格.xls"
+    odd.write_bytes(b"\x00\x01")
+    first = upload(own, [DOCS / "qinglan_fund_notice.txt", bad, odd])
+    assert first.changed and "已添加 qinglan_fund_notice.txt" in first.message
+    assert "未添加 扫描件.pdf：" in first.message and "未添加 表格.xls：" in first.message
+    assert "不支持的文件格式" in first.message and "新增 1、修改 0、删除 0" in first.message
+    second = upload(own, [DOCS / "qinglan_manufacturing_plan.txt"])
+    assert "新增 1、修改 0、删除 0" in second.message  # the notice is not embedded again
+    rows = library_rows(own)
+    assert {row[0] for row in rows} == {"青工信联〔2026〕35号", "青政发〔2026〕12号"}
+    assert {row[5] for row in rows} == {"通知", "规划"}
+    assert not remove(own, "没有这个文件").changed
+    gone = remove(own, "青工信联〔2026〕35号")
+    assert gone.changed and "新增 0、修改 0、删除 1" in gone.message
+    assert [row[0] for row in library_rows(own)] == ["青政发〔2026〕12号"]
+    assert not upload(own, []).changed
+    assert authorized("口令", "口令") and not authorized("错的", "口令") and not authorized("口令", None)

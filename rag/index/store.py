@@ -134,6 +134,15 @@ def update_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, d
         raise IndexUnavailable(f"无法写入索引目录 {settings.index_dir}（{error}）；请检查 RAG_DATA_DIR 后运行 python -m rag build") from error
 
 
+def refresh_index(settings: Settings, full: bool = False) -> BuildReport:
+    """The index brought in line with the corpus folder as it is now (after `add`, `remove`, an upload)."""
+    from ..corpus.load import load_corpus
+    from ..embedding import load_embedder
+
+    documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
+    return update_index(settings, load_embedder(settings), Tokenizer(documents), documents, full=full)
+
+
 def build_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document]) -> BuildReport:
     return update_index(settings, embedder, tokenizer, documents, full=True)
 
