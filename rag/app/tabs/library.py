@@ -103,7 +103,7 @@ def render_tab(assistant, admin_token: str) -> None:
                 gr.Warning(WRONG_TOKEN)
                 return gr.update(), gr.update()
             change = action(settings, argument)
-            return change.message.replace("\n", "  \n"), library_rows(settings)
+            return change.message.replace("\n", "  \n"), library_rows(settings) if change.changed else gr.update()
         return run
 
     add.click(guarded(lambda s, uploaded: upload(s, [Path(f) for f in uploaded or []])), [token, files],
