@@ -308,3 +308,18 @@ def test_the_library_tab_uploads_lists_and_removes_with_incremental_index_update
     assert [row[0] for row in library_rows(own)] == ["青政发〔2026〕12号"]
     assert not upload(own, []).changed
     assert authorized("口令", "口令") and not authorized("错的", "口令") and not authorized("口令", None)
+
+
+def test_a_cited_table_row_with_a_note_marker_cites_the_note_too(library):
+    from rag.qa.answerers import with_table_notes
+    from rag.schema import Answer, Citation
+
+    def cited(*refs: str) -> list[str]:
+        answer = Answer("问", "答", False, tuple(Citation("qinglan_manufacturing_plan", ref, "", "", 1.0) for ref in refs))
+        return [c.ref for c in with_table_notes(answer, library.context).citations]
+
+    assert cited("专栏1·指标14") == ["专栏1·指标14", "专栏1"]  # 基期值 58*: 加*表示为2024年数据
+    assert cited("专栏1·指标7", "专栏1·指标14") == ["专栏1·指标7", "专栏1·指标14", "专栏1"]  # [≥1200]: 累计数
+    assert cited("专栏1·指标9") == ["专栏1·指标9"]  # no marker, no note
+    table = next(c for c in library.context.documents["qinglan_manufacturing_plan"].clauses if c.ref == "专栏1")
+    assert "加*表示为2024年数据" in table.text

@@ -28,7 +28,7 @@ from ..index.tokenize import Tokenizer
 from ..measures.match import MeasureFinder
 from ..schema import Answer, Clause, Document, Hit, Query, Route
 from ..text.normalize import EMPTY_QUESTION
-from .answerers import ANSWERERS, AnswerContext, combine, refusal
+from .answerers import ANSWERERS, AnswerContext, combine, refusal, with_table_notes
 from .differing import with_differences
 from .intent import read_intent
 from .qualify import qualify
@@ -103,6 +103,7 @@ class Assistant:
         for answerer in ANSWERERS:
             answer = answerer(query, intent, hits, self.context)
             if answer is not None:
+                answer = with_table_notes(answer, self.context)
                 computed = intent.operation or intent.order or intent.comparison
                 return answer if computed else with_differences(query, answer, hits, self.context)
         raise AssertionError("the passage answerer always answers")
