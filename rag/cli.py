@@ -14,7 +14,7 @@ from pathlib import Path
 from .config import ConfigError, Settings
 from .corpus.load import IndexUnavailable, load_corpus
 from .logs import configure_logging
-from .schema import Answer
+from .schema import Answer, Document
 from .text import clean_input, decode_bytes
 from .text.normalize import EMPTY_QUESTION
 
@@ -31,16 +31,9 @@ def _assistant(settings: Settings):
 
 
 def cmd_build(args, settings: Settings) -> int:
-    from .corpus.load import load_corpus
-    from .embedding import load_embedder
-    from .index.store import update_index
-    from .index.tokenize import Tokenizer
-    from .qa.engine import derive
+    from .qa.engine import refresh
 
-    documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
-    tokenizer = Tokenizer(documents)
-    report = update_index(settings, load_embedder(settings), tokenizer, documents, full=args.full)
-    derive(settings, documents, tokenizer)  # facts and measures, so that start-up reads them
+    report = refresh(settings, full=args.full)
     status = report.status
     print(f"索引已{'重建' if report.full else '更新'}：{status.describe()}，未变 {len(status.unchanged)} 个；"
           f"嵌入 {report.embedded} 个节点，共 {report.nodes} 个节点，用时 {report.seconds} 秒 → {settings.index_dir}")
@@ -51,6 +44,19 @@ def _filter(args):
     from .corpus.select import DocumentFilter
 
     return DocumentFilter(tuple(args.doc or ()), args.issuer or "", args.since or "")
+
+
+def _documents(args, settings: Settings) -> list[Document]:
+    """The corpus's documents that --doc / --issuer / --since keep (all without them); empty, after saying so,
+    when they keep none."""
+    from .corpus.select import NO_DOCUMENT, apply_filter
+
+    documents = load_corpus(settings.corpus_dir)
+    wanted = _filter(args)
+    kept = apply_filter(documents, wanted) if wanted else documents
+    if not kept:
+        print(f"错误：{NO_DOCUMENT}", file=sys.stderr)
+    return kept
 
 
 def cmd_ask(args, settings: Settings) -> int:
@@ -127,7 +133,10 @@ def _batch_item(line: str) -> tuple[dict, dict | None]:
 def cmd_facts(args, settings: Settings) -> int:
     from .facts import extract_facts
 
-    plan = extract_facts(load_corpus(settings.corpus_dir))
+    documents = _documents(args, settings)
+    if not documents:
+        return 1
+    plan = extract_facts(documents)
     if args.json:
         print(json.dumps({"facts": [f.to_dict() for f in plan.facts], "items": [i.to_dict() for i in plan.items]},
                          ensure_ascii=False, indent=1))
@@ -165,7 +174,10 @@ def cmd_measures(args, settings: Settings) -> int:
     from .measures import load_finder
     from .measures.render import measures_as_data, measures_as_text
 
-    finder = load_finder(settings)
+    documents = _documents(args, settings)
+    if not documents:
+        return 1
+    finder = load_finder(settings, documents)
     if args.json:
         print(json.dumps(measures_as_data(finder), ensure_ascii=False, indent=1))
     else:
@@ -181,7 +193,10 @@ def cmd_match(args, settings: Settings) -> int:
     if given.cleaned(settings.profile_text_max_chars)[0].empty:
         print(EMPTY_PROFILE, file=sys.stderr)
         return 1
-    checklist = load_finder(settings).match(given)
+    documents = _documents(args, settings)
+    if not documents:
+        return 1
+    checklist = load_finder(settings, documents).match(given)
     if checklist.profile is None:
         print("\n".join(checklist.notices), file=sys.stderr)
         return 1
@@ -210,7 +225,10 @@ def cmd_quiz(args, settings: Settings) -> int:
         if fmt == "docx" and not args.output:
             raise QuizError("DOCX 格式需要用 -o 指定输出文件，例如 -o quiz.docx")
         request = QuizRequest.parse(args.n, args.section, args.types, args.difficulty, args.seed)
-        quiz = build_quiz(load_corpus(settings.corpus_dir), request)
+        documents = _documents(args, settings)
+        if not documents:
+            return 1
+        quiz = build_quiz(documents, request)
     except QuizError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
@@ -343,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     facts = sub.add_parser("facts", help="the plan's quantitative facts and item catalogue")
     facts.add_argument("--json", action="store_true")
+    _filters(facts)
     facts.set_defaults(run=cmd_facts)
 
     evaluate = sub.add_parser("eval", help="measure answer quality on the eval set (and the baseline)")
@@ -355,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     measures = sub.add_parser("measures", help="the support measures extracted from the plan")
     measures.add_argument("--list", action="store_true", help="print every measure for review")
     measures.add_argument("--json", action="store_true")
+    _filters(measures)
     measures.set_defaults(run=cmd_measures)
 
     match = sub.add_parser("match", help="which measures concern an enterprise")
@@ -364,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--text", default="", help="free-text description of the enterprise")
     match.add_argument("--more", action="store_true", help="also list the weaker matches beyond the first 12")
     match.add_argument("--json", action="store_true")
+    _filters(match)
     match.set_defaults(run=cmd_match)
 
     profiles = sub.add_parser("eval-profiles", help="precision and recall of the measure finder on enterprise profiles")
@@ -380,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     quiz.add_argument("--format", default="md", help="md | csv | json | docx")
     quiz.add_argument("--no-answers", action="store_true", help="participants' version, without the key")
     quiz.add_argument("-o", "--output", default="", help="output file (default: stdout; required for docx)")
+    _filters(quiz)
     quiz.set_defaults(run=cmd_quiz)
     return parser
 

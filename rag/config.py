@@ -22,7 +22,7 @@
 | RAG_QUESTION_SECONDS  | 2                               | CPU seconds one question may take; later parts left out    |
 | RAG_QUEUE_SIZE        | 64                              | questions waiting at most; more get 503 with Retry-After   |
 | RAG_ALLOWED_HOSTS     | (loopback names and RAG_HOST)   | comma-separated Host header names the app answers; * = any |
-| RAG_ADMIN_TOKEN       | (unset)                         | set: the page offers the feedback export to whoever gives it |
+| RAG_ADMIN_TOKEN       | (unset)                         | set: feedback export and 文档库 tab, for whoever gives it |
 | RAG_PROFILE_MAX_CHARS | 500                             | longer enterprise descriptions (measure finder) are cut    |
 | RAG_LOG_LEVEL         | WARNING                         | logging level                                              |
 | RAG_HOST / RAG_PORT   | 127.0.0.1 / 7860                | where the app serves                                       |

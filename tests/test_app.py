@@ -385,3 +385,16 @@ def test_start_page_shows_the_stages_until_the_app_is_up():
     assert health.json()["status"] == "starting" and health.json()["stages"][0].endswith("正在建立索引：89 个片段")
     page = client.get("/")
     assert page.status_code == 503 and "正在建立索引：89 个片段" in page.text and "正在启动" in page.text
+
+
+def test_the_library_tab_is_on_the_page_only_with_an_admin_token(assistant, tmp_path):
+    from rag.app.ui import build_ui
+
+    feedback = FeedbackStore(tmp_path / "feedback.sqlite3")
+
+    def elem_ids(ui) -> set[str]:
+        return {c.get("props", {}).get("elem_id") for c in ui.config["components"]}
+
+    assert "library-upload" not in elem_ids(build_ui(assistant, feedback))
+    assert {"library-upload", "library-remove", "library-table"} <= elem_ids(build_ui(assistant, feedback,
+                                                                                        admin_token="口令"))

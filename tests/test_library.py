@@ -229,3 +229,97 @@ def test_adding_a_changed_document_re_embeds_only_that_document(library, tmp_pat
     report = update_index(library.settings, library.embedder, tokenizer, documents)
     assert report.status.changed == ("qinglan_fund_notice",) and not report.status.added and not report.full
     assert report.embedded == len(make_nodes(document, tokenizer)) < report.nodes
+
+
+def test_relative_years_are_the_years_of_the_documents(library):
+    from rag.qa.query import analyze
+
+    forms = {c.word: c.forms for c in analyze("今年和去年的申报", library.tokenizer).concepts}
+    assert "2026年" in forms["今年"] and "2025年" in forms["去年"]  # the newest document is of 2026
+    answer = library.ask("今年项目审定和公示什么时候前完成？")
+    assert not answer.refused and "2026年10月底前" in answer.text
+
+
+def test_a_two_character_abbreviation_expands_only_to_a_known_word(library):
+    assert library.tokenizer.unabbreviated("技改") == ["技术改造"]
+    assert library.tokenizer.unabbreviated("深海") == []  # 深远海装备 holds 深远海装, which is no word
+
+
+def test_details_the_documents_do_not_give_are_refused(library):
+    scoring = library.ask("专家评审各项的分值是多少？")
+    assert scoring.refused and "评分标准或分值" in scoring.text
+    address = library.ask("受理窗口的办公地址在哪？")
+    assert address.refused and "地址或办公时间" in address.text
+
+
+def test_a_clause_of_another_document_joins_the_answer_only_when_it_ties(library):
+    from rag.qa.answerers.extractive import _ClauseMatch, _complementary
+
+    measures = {d.doc_id: d for d in library.documents}["qinglan_fund_measures"]
+    notice = {d.doc_id: d for d in library.documents}["qinglan_fund_notice"]
+    best = _ClauseMatch(measures.clause("第九条"), [], frozenset({"技术改造"}), 0.6, 1.0)
+    same = _ClauseMatch(measures.clause("第二十三条"), [], frozenset({"拨付"}), 0.4, 0.5)
+    other = _ClauseMatch(notice.clause("附件1·七2"), [], frozenset({"拨付"}), 0.4, 0.5)
+    weights = {"技术改造": 1.0, "拨付": 1.0}
+    assert _complementary([best, other, same], weights) == [best, same]
+    tie = replace(other, score=0.99)
+    assert _complementary([best, tie], weights) == [best, tie]
+
+
+def test_facts_measures_and_quiz_take_the_document_filters(tmp_path, monkeypatch, capsys):
+    from rag.cli import main
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DOCS, corpus)
+    shutil.copy(PLAN, corpus)
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(corpus))
+    assert main(["quiz", "-n", "2", "--seed", "1", "--doc", "青政发〔2026〕12号"]) == 0
+    assert "《青岚市推进制造业高质量发展“十五五”规划》学习测验" in capsys.readouterr().out
+    counts = []
+    for argv in (["facts"], ["facts", "--doc", "青政办发〔2026〕21号"]):
+        assert main(argv) == 0
+        counts.append(int(capsys.readouterr().out.strip().splitlines()[-1].split(" 条")[0]))
+    assert 0 < counts[1] < counts[0]
+    for argv in (["facts"], ["measures"], ["match", "--industry", "电子信息"], ["quiz"]):
+        assert main([*argv, "--issuer", "没有这个机关"]) == 1
+        assert "文档库中没有符合筛选条件的文件" in capsys.readouterr().err
+
+
+def test_the_library_tab_uploads_lists_and_removes_with_incremental_index_updates(tmp_path, settings):
+    from rag.app.tabs.library import authorized, library_rows, remove, upload
+
+    own = replace(settings, corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    bad = tmp_path / "扫描件.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really a pdf")
+    odd = tmp_path / "表格.xls"
+    odd.write_bytes(b"\x00\x01")
+    first = upload(own, [DOCS / "qinglan_fund_notice.txt", bad, odd])
+    assert first.changed and "已添加 qinglan_fund_notice.txt" in first.message
+    assert "未添加 扫描件.pdf：" in first.message and "未添加 表格.xls：" in first.message
+    assert "不支持的文件格式" in first.message and "新增 1、修改 0、删除 0" in first.message
+    second = upload(own, [DOCS / "qinglan_manufacturing_plan.txt"])
+    assert "新增 1、修改 0、删除 0" in second.message  # the notice is not embedded again
+    rows = library_rows(own)
+    assert {row[0] for row in rows} == {"青工信联〔2026〕35号", "青政发〔2026〕12号"}
+    assert {row[5] for row in rows} == {"通知", "规划"}
+    assert not remove(own, "没有这个文件").changed
+    gone = remove(own, "青工信联〔2026〕35号")
+    assert gone.changed and "新增 0、修改 0、删除 1" in gone.message
+    assert [row[0] for row in library_rows(own)] == ["青政发〔2026〕12号"]
+    assert not upload(own, []).changed
+    assert authorized("口令", "口令") and not authorized("错的", "口令") and not authorized("口令", None)
+
+
+def test_a_cited_table_row_with_a_note_marker_cites_the_note_too(library):
+    from rag.qa.answerers import with_table_notes
+    from rag.schema import Answer, Citation
+
+    def cited(*refs: str) -> list[str]:
+        answer = Answer("问", "答", False, tuple(Citation("qinglan_manufacturing_plan", ref, "", "", 1.0) for ref in refs))
+        return [c.ref for c in with_table_notes(answer, library.context).citations]
+
+    assert cited("专栏1·指标14") == ["专栏1·指标14", "专栏1"]  # 基期值 58*: 加*表示为2024年数据
+    assert cited("专栏1·指标7", "专栏1·指标14") == ["专栏1·指标7", "专栏1·指标14", "专栏1"]  # [≥1200]: 累计数
+    assert cited("专栏1·指标9") == ["专栏1·指标9"]  # no marker, no note
+    table = next(c for c in library.context.documents["qinglan_manufacturing_plan"].clauses if c.ref == "专栏1")
+    assert "加*表示为2024年数据" in table.text

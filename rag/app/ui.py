@@ -1,4 +1,4 @@
-"""The page: four tabs and the clause panel, wired to the functions of rag.app.
+"""The page: four tabs (five with RAG_ADMIN_TOKEN: the 文档库) and the clause panel, wired to the functions of rag.app.
 
 A tab is one entry of the list in build_ui: (title, render) where render(assistant) builds the tab's content.
 A clause link anywhere on the page (rag.app.chat.clause_link) opens that clause in the panel: beside the tabs
@@ -38,6 +38,7 @@ from .chat import (
 from .feedback import FeedbackStore
 from .present import indicator_table_html
 from .server import CACHE_SWEEP, TITLE, create_app
+from .tabs import library as library_ui
 from .tabs import measures as measures_ui
 from .tabs import quiz as quiz_ui
 
@@ -169,6 +170,8 @@ def build_ui(assistant: AssistantLike, feedback: FeedbackStore, answerer: Genera
         ("企业政策匹配", measures_ui.render_tab),
         ("测验生成", quiz_ui.render_tab),
     ]
+    if admin_token:  # like the feedback export: only for whoever gives RAG_ADMIN_TOKEN
+        tabs.append(("文档库", partial(library_ui.render_tab, admin_token=admin_token)))
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_SWEEP) as ui:
         stale = f"\n\n> ⚠️ {assistant.index.notice}" if assistant.index.notice else ""  # index older than corpus
         gr.Markdown(f"## {TITLE}\n{_library_line(assistant.documents, assistant.settings.library_title)}{stale}")

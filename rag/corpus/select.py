@@ -11,6 +11,7 @@ from ..schema import Clause, Document, Hit
 # The kind a title ends with, longest first: how people name a document without its full title.
 KINDS = ("管理办法", "实施办法", "实施细则", "实施方案", "行动方案", "工作方案", "指导意见", "实施意见", "规划纲要",
          "规划", "纲要", "条例", "规定", "通知", "办法", "方案", "意见", "细则", "计划", "决定", "指南")
+NO_DOCUMENT = "文档库中没有符合筛选条件的文件（--doc / --issuer / --since）。"
 _ATTACHMENT = re.compile(r"附件\s*(\d{1,2})")
 _AMBIGUOUS = {"办法", "方案", "意见", "计划", "决定", "规定"}  # everyday words too: named only as 《办法》 or with a qualifier
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from datetime import date
 from functools import lru_cache
 
 import jieba
@@ -53,6 +54,8 @@ class Tokenizer:
         # scans of the whole corpus text, remembered per form: their cost grows with the corpus
         self._contains = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.__contains__)
         self._count = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.count)
+        # what 今年 means: the year of the newest document (documents speak of their own time), else today's
+        self.current_year = max((d.meta.year for d in documents), default=0) or date.today().year
 
     @staticmethod
     def _topics(documents: list[Document]) -> frozenset[str]:
@@ -109,9 +112,15 @@ class Tokenizer:
 
     def unabbreviated(self, word: str) -> list[str]:
         """Corpus phrases a shortened word may stand for: its characters in order, with at most
-        MAX_ELIDED characters left out between them (工机械 → 工程机械). Few candidates, or none."""
-        if len(word) < 3 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
+        MAX_ELIDED characters left out between them (工机械 → 工程机械); a two-character word, as the first
+        characters of two two-character words that make one known word (技改 → 技术改造; not 深海 → 深远海装,
+        cut from 深远海装备). Few candidates, or none."""
+        if len(word) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in word):
             return []
+        if len(word) == 2:
+            found = {m for m in re.findall(f"{word[0]}[\u4e00-\u9fff]{word[1]}[\u4e00-\u9fff]", self.corpus_text)
+                     if self.is_dictionary_word(m)}
+            return sorted(found) if len(found) <= MAX_EXPANSIONS else []
         gaps = "".join(f"[\u4e00-\u9fff]{{0,{MAX_ELIDED}}}?{ch}" for ch in word[1:])
         found = {m for m in re.findall(word[0] + gaps, self.corpus_text) if len(m) <= len(word) + MAX_ELIDED}
         found.discard(word)

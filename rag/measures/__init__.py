@@ -6,13 +6,16 @@ from __future__ import annotations
 from ..config import Settings
 from ..corpus.derived import FOLDER, DerivedCache
 from ..corpus.load import load_corpus
+from ..schema import Document
 from .match import MeasureFinder
 from .model import EMPTY_PROFILE, NOT_IN_PLAN, PROFILE_TAGS, Checklist, ProfileInput
 
 
-def load_finder(settings: Settings) -> MeasureFinder:
-    """The finder over the corpus, without the search index (whose libraries take seconds to import)."""
-    return MeasureFinder(load_corpus(settings.corpus_dir), description_limit=settings.profile_text_max_chars,
+def load_finder(settings: Settings, documents: list[Document] | None = None) -> MeasureFinder:
+    """The finder over the corpus (or the documents given), without the search index (whose libraries take
+    seconds to import)."""
+    documents = load_corpus(settings.corpus_dir) if documents is None else documents
+    return MeasureFinder(documents, description_limit=settings.profile_text_max_chars,
                          cache=DerivedCache(settings.data_dir / FOLDER))
 
 

@@ -20,16 +20,17 @@ from ..config import Settings
 from ..corpus.derived import FOLDER as DERIVED_FOLDER
 from ..corpus.derived import DerivedCache
 from ..corpus.load import load_corpus
-from ..corpus.select import DocumentFilter, apply_filter, find_clause, in_named_attachments, named_in, without_names
+from ..corpus.select import (NO_DOCUMENT, DocumentFilter, apply_filter, find_clause, in_named_attachments, named_in,
+                             without_names)
 from ..embedding import load_embedder
 from ..facts import PlanFacts, extract_facts
 from ..facts.lookup import FactLookup
-from ..index.store import Index, open_index
+from ..index.store import BuildReport, Index, open_index, update_index
 from ..index.tokenize import Tokenizer
 from ..measures.match import MeasureFinder
 from ..schema import Answer, Clause, Document, Hit, Query, Route
 from ..text.normalize import EMPTY_QUESTION
-from .answerers import ANSWERERS, AnswerContext, combine, refusal
+from .answerers import ANSWERERS, AnswerContext, combine, refusal, with_table_notes
 from .differing import with_differences
 from .intent import read_intent
 from .qualify import qualify
@@ -39,7 +40,6 @@ from .retrievers import Retriever
 log = logging.getLogger(__name__)
 
 NOT_CHINESE = "请用中文提问：本助手依据规划的中文原文作答。"
-NO_DOCUMENT = "文档库中没有符合筛选条件的文件（--doc / --issuer / --since）。"
 TOO_MANY_PARTS = "问题包含的部分较多，只回答了前{}个；其余请分开提问。"
 PER_DOCUMENT = 2  # with several documents, each one's best clauses join the candidates
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -53,6 +53,16 @@ def derive(settings: Settings, documents: list[Document], tokenizer: Tokenizer) 
     cache.prune(documents)
     measures = MeasureFinder(documents, tokenizer, description_limit=settings.profile_text_max_chars, cache=cache)
     return extract_facts(documents, cache), measures
+
+
+def refresh(settings: Settings, full: bool = False) -> BuildReport:
+    """The index and the derived cache brought in line with the corpus folder as it is now (``rag build``,
+    after ``add``/``remove`` or an upload)."""
+    documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
+    tokenizer = Tokenizer(documents)
+    report = update_index(settings, load_embedder(settings), tokenizer, documents, full=full)
+    derive(settings, documents, tokenizer)
+    return report
 
 
 class Assistant:
@@ -112,6 +122,7 @@ class Assistant:
         for answerer in ANSWERERS:
             answer = answerer(query, intent, hits, self.context)
             if answer is not None:
+                answer = with_table_notes(answer, self.context)
                 computed = intent.operation or intent.order or intent.comparison
                 return answer if computed else with_differences(query, answer, hits, self.context)
         raise AssertionError("the passage answerer always answers")

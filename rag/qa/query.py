@@ -193,6 +193,9 @@ def _clause_refs(text: str) -> tuple[str, ...]:
     return tuple(refs)
 
 
+# a year named relative to now: the year it stands for is what a document would write (去年 → 2025年)
+_RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "去年": -1, "上年": -1, "上一年": -1, "前年": -2,
+                   "明年": 1}
 _COUNTED = re.compile(r"[一二两三四五六七八九十几]+[个项类家条大种点批档级]?")  # 四个, 几类: how many, not what
 
 
@@ -219,6 +222,8 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concep
         if county:
             forms.append(county.name)
             broader.append(county.city)
+        if word in _RELATIVE_YEARS:
+            forms.append(f"{tokenizer.current_year + _RELATIVE_YEARS[word]}年")
         if not any(tokenizer.in_corpus(f) for f in (*forms, *broader)):
             forms.extend(tokenizer.unabbreviated(word))
         is_generic = (word in generic or any(ch.isdigit() for ch in word) or (len(word) == 1 and len(forms) == 1)

@@ -1,7 +1,7 @@
 """Answerers, tried in order; the first that answers wins. Each reads the analysed question, its intent and
 the retrieved clauses (rag.qa.answerers.base.Answerer)."""
 
-from .base import AnswerContext, Answerer, build_answer, combine, refusal
+from .base import AnswerContext, Answerer, build_answer, combine, refusal, with_table_notes
 from .claims import answer_claim
 from .documents import answer_document_facts
 from .enterprise import EnterpriseAnswerer
@@ -26,4 +26,4 @@ ANSWERERS: tuple[Answerer, ...] = (
     _PASSAGES,  # the best sentences, or an honest refusal when nothing covers the question
 )
 
-__all__ = ["ANSWERERS", "AnswerContext", "Answerer", "build_answer", "combine", "refusal"]
+__all__ = ["ANSWERERS", "AnswerContext", "Answerer", "build_answer", "combine", "refusal", "with_table_notes"]

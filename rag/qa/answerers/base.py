@@ -7,7 +7,7 @@ the question is not of its kind; the engine tries them in order (rag.qa.answerer
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from ...corpus.places import Gazetteer
@@ -61,6 +61,22 @@ def build_answer(query: Query, statements: list[Statement], clauses: list[Clause
     elif lead:
         lines.insert(0, lead)
     return Answer(query.text, "\n".join(lines), False, tuple(citations), tuple(statements), query.notice)
+
+
+def with_table_notes(answer: Answer, context: AnswerContext) -> Answer:
+    """A cited table row whose values carry the table's note markers (58*, [≥1200]) is read through the note:
+    the table's own clause, which holds the note, is cited too."""
+    cited = {(c.doc_id, c.ref) for c in answer.citations}
+    notes = []
+    for citation in answer.citations:
+        document = context.documents.get(citation.doc_id)
+        row = next((r for r in document.indicators if r.ref == citation.ref), None) if document else None
+        clause = context.clause(citation.doc_id, citation.ref) if row else None
+        table = context.clause(citation.doc_id, clause.parent) if clause and clause.parent else None
+        if table and (row.base_notes or row.target_notes) and (table.doc_id, table.ref) not in cited:
+            cited.add((table.doc_id, table.ref))
+            notes.append(Citation(table.doc_id, table.ref, table.title, table.text, 0.0))
+    return replace(answer, citations=answer.citations + tuple(notes)) if notes and not answer.refused else answer
 
 
 def refusal(query: Query, hits: list[Hit], reason: str) -> Answer:

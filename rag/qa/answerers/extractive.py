@@ -28,6 +28,7 @@ CANDIDATE_CLAUSES = 6
 NEAREST_IN_MEANING = 2  # clauses quoted, one sentence each, for a thing described rather than named
 _YEAR = re.compile(r"\d{4}年")
 _WH = r"啥|什么|哪些|哪几|哪个|哪类|怎样|怎么样"
+_STATES_VALUE = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|项|家|年|月|日|号|天|倍|成|万|亿|%)")
 _RATIO_BASE = re.compile(r"占[^，。；、]{1,24}?(?:比重|比例)")  # "A占B比重": the number is about A, not B
 
 
@@ -116,13 +117,15 @@ def _only_scope(query: Query, chosen: list[_ClauseMatch], key: tuple[Concept, ..
 
 
 def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> list[_ClauseMatch]:
-    """The best clause, then those that add concepts the chosen ones miss, or tie with the best."""
+    """The best clause, then those of its document that add concepts the chosen ones miss, or any that tie
+    with the best: another document's clause that matches only a part of the question is not its answer."""
     total = sum(weights.values()) or 1.0
     best = matches[0]
     chosen, covered = [best], set(best.covered)
     for match in matches[1:]:
         new = sum(weights[w] for w in match.covered - covered) / total
-        if new >= NEW_CONCEPT_SHARE or match.score >= TIE_RATIO * best.score:
+        adds = new >= NEW_CONCEPT_SHARE and match.clause.doc_id == best.clause.doc_id
+        if adds or match.score >= TIE_RATIO * best.score:
             chosen.append(match)
             covered |= match.covered
         if len(chosen) == MAX_CLAUSES:
@@ -162,6 +165,12 @@ def answer_out_of_scope(query: Query, intent: Intent, hits: list[Hit], context: 
     return None
 
 
+def asks_detail(query: Query, intent: Intent) -> bool:
+    """Whether the question asks a detail (an amount, a date): not when it states one itself and asks only
+    whether it is right (拿了奖补五年内迁出要追回吧): the documents then confirm or correct it."""
+    return bool(query.unanswerable) and not (intent.claim and _STATES_VALUE.search(normalize(query.text)))
+
+
 def fill_slots(query: Query, matches: list[_ClauseMatch]) -> tuple[list[_ClauseMatch], str]:
     """Keep the clauses with a sentence that names the question's topic and gives the detail it asks for
     (an amount, a date, a body, a procedure, criteria); also say which detail is missing when none does."""
@@ -181,7 +190,7 @@ class MissingDetailAnswerer:
         self.passages = passages
 
     def __call__(self, query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
-        if not query.unanswerable:
+        if not asks_detail(query, intent):
             return None
         matches = self.passages.covering(query, hits, context)
         topic = matches[0].clause if matches else None
@@ -208,7 +217,10 @@ class PassageAnswerer:
         key = query.key_concepts or query.concepts
         known = tuple(c for c in key if c.known)
         weights = self._weights(key, context.idf)
-        matches, _ = fill_slots(query, self.covering(query, hits, context))  # a missing detail was refused earlier
+        matches = self.covering(query, hits, context)
+        filled, _ = fill_slots(query, matches)  # a missing detail was refused earlier
+        # a claim that states the detail itself is answered from the clauses giving one, else from any
+        matches = filled if filled or asks_detail(query, intent) else matches
         if query.wants_number:
             matches.sort(key=lambda m: 2 if m.states_number else int(m.states_whole_number), reverse=True)
         chosen = _complementary(matches, weights) if matches else []
@@ -289,7 +301,8 @@ class PassageAnswerer:
         matches = []
         for hit in hits:
             titles = normalize(hit.clause.title).lower()
-            sentences = [self._sentence(s, titles, known, weights, total) for s in clause_sentences(hit.clause)]
+            sentences = [self._sentence(query, s, titles, known, weights, total)
+                         for s in clause_sentences(hit.clause)]
             covered = frozenset().union(*(s.covered for s in sentences))
             coverage = _weighted(covered, weights, total, titles, known, body=normalize(hit.clause.text).lower())
             matches.append(_ClauseMatch(hit.clause, sentences, covered, coverage, coverage + 0.15 * hit.score / top))
@@ -297,15 +310,18 @@ class PassageAnswerer:
         return matches
 
     @staticmethod
-    def _sentence(sentence: str, titles: str, known, weights, total) -> _Sentence:
+    def _sentence(query: Query, sentence: str, titles: str, known, weights, total) -> _Sentence:
         text = normalize(sentence).lower()
+        # a sentence that gives the number asked (the year of 什么时候前完成) states it, though a year is no amount
+        given = [re.search(needed, text) for _, needed in query.unanswerable]
+        gives_detail = bool(given) and all(m and re.search(r"\d", m.group()) for m in given)
         covered = frozenset(c.word for c in known if matches_concept(c, text) or matches_concept(c, titles))
         subject_text = _RATIO_BASE.sub("占比重", titles + text)
         return _Sentence(
             text=sentence,
             covered=covered,
             coverage=_weighted(covered, weights, total, titles, known, text),
-            has_quantity=has_quantity(text),
+            has_quantity=has_quantity(text) or gives_detail,
             subject_match=not known or any(matches_concept(c, subject_text) for c in known if not c.qualifier),
             scope_match=all(matches_concept(c, text) for c in known if c.qualifier),
         )
