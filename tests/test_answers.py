@@ -264,6 +264,8 @@ def test_rows_of_the_target_table_with_a_property(assistant):
     assert "共5项" in no_base.text and {"专栏·指标14", "专栏·指标21"} <= {c.ref for c in no_base.citations}
     below = assistant.ask("有哪些指标的目标值低于基期值？")
     assert [c.ref for c in below.citations] == ["专栏·指标1"] and "≥6.5%" in below.text
+    none_below = assistant.ask("企业培育类指标里有没有目标值低于基期值的？")  # a category narrows the table
+    assert none_below.text.startswith("目标表中没有") and [c.ref for c in none_below.citations] == ["专栏"]
     bounds = assistant.ask("企业培育类指标里，哪些目标是带≥的？")
     assert bounds.text.startswith("目标为下限（≥）的3项，直接给出目标值的2项")
 

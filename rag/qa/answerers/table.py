@@ -13,7 +13,9 @@ from .base import AnswerContext, build_answer
 from .quantitative import answer_from, base_and_target, comparable_targets, group_by_thing, item_name, targets_of
 
 _WHICH = re.compile(r"哪|有没有|有无|是否有|有几|几项|几个")
-_BOUND_MARKS = ("≥", "≤", "以上", "以下", "不少于", "不低于")
+_PLAIN = "直接给出目标值"
+_BOUND_MARKS = {"目标为下限（≥）": ("≥", "以上", "不少于", "不低于"), "目标为上限（≤）": ("≤", "以下", "不超过", "不高于")}
+_BOUND_LABELS = (*_BOUND_MARKS, _PLAIN)
 
 
 def answer_row_property(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
@@ -32,18 +34,24 @@ def answer_row_property(query: Query, intent: Intent, hits: list[Hit], context: 
         return None
     if intent.row_property == RowProperty.NO_BASE:
         chosen = [r for r in rows if r.base_value is None]
-        return _rows_answer(query, hits, context, chosen, "无基期值（表中为“/”）的指标")
+        return _rows_answer(query, hits, context, chosen, rows, "无基期值（表中为“/”）的指标")
     if intent.row_property == RowProperty.BELOW_BASE:
         below = {target.ref for base, target in map(base_and_target, group_by_thing(_table_facts(context, rows)))
                  if base and target and target.value < base.value}
-        return _rows_answer(query, hits, context, [r for r in rows if r.ref in below], "目标值低于基期值的指标")
-    floors = [r for r in rows if any(mark in r.target_raw for mark in _BOUND_MARKS)]
-    plain = [r for r in rows if r not in floors]
-    statements = ([Statement(f"下限（≥）：{r.describe()}", r.ref) for r in floors]
-                  + [Statement(f"直接给出目标值：{r.describe()}", r.ref) for r in plain])
+        return _rows_answer(query, hits, context, [r for r in rows if r.ref in below], rows, "目标值低于基期值的指标")
+    groups = {label: [r for r in rows if _bound_of(r) == label] for label in _BOUND_LABELS}
+    statements = [Statement(f"{label}：{r.describe()}", r.ref) for label, group in groups.items() for r in group]
     clauses = [c for c in (context.clause(r.doc_id, r.ref) for r in rows) if c]
-    lead = f"目标为下限（≥）的{len(floors)}项，直接给出目标值的{len(plain)}项："
+    lead = "，".join(f"{label}的{len(group)}项" for label, group in groups.items() if group) + "："
     return build_answer(query, statements, clauses, hits, lead, check_premise=False)
+
+
+def _bound_of(row: Indicator) -> str:
+    """How a row's target is given: as a floor, a ceiling or a plain value."""
+    for label, marks in _BOUND_MARKS.items():
+        if any(mark in row.target_raw for mark in marks):
+            return label
+    return _PLAIN
 
 
 def _rows(query: Query, hits: list[Hit], context: AnswerContext) -> list[Indicator]:
@@ -60,10 +68,13 @@ def _table_facts(context: AnswerContext, rows: list[Indicator]) -> list[Fact]:
     return [f for f in context.facts.plan.facts if f.table and f.ref in refs]
 
 
-def _rows_answer(query: Query, hits: list[Hit], context: AnswerContext, rows: list[Indicator], words: str) -> Answer:
-    if not rows:
-        statements = [Statement(f"主要目标表中没有{words}。", hits[0].clause.ref if hits else "专栏")]
-        return build_answer(query, statements, [], hits, check_premise=False)
+def _rows_answer(query: Query, hits: list[Hit], context: AnswerContext, rows: list[Indicator],
+                 table: list[Indicator], words: str) -> Answer:
+    if not rows:  # said of the whole table: the table's own clause is cited
+        row = context.clause(table[0].doc_id, table[0].ref)
+        whole = context.clause(row.doc_id, row.parent) if row and row.parent else row
+        return build_answer(query, [Statement(f"目标表中没有{words}。", whole.ref if whole else table[0].ref)],
+                            [whole] if whole else [], hits, check_premise=False)
     statements = [Statement(r.describe(), r.ref) for r in rows]
     clauses = [c for c in (context.clause(r.doc_id, r.ref) for r in rows) if c]
     return build_answer(query, statements, clauses, hits, f"{words}（共{len(rows)}项）：", check_premise=False)
