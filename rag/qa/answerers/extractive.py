@@ -200,7 +200,6 @@ class MissingDetailAnswerer:
         said = f"规划在【{topic.ref}】提到了相关内容，但" if topic else "规划"
         return refusal(query, hits, f"{said}未规定{missing}，请咨询主管部门。")
 
-
     @staticmethod
     def _nearest_give(query: Query, hits: list[Hit]) -> bool:
         """A thing described in lay words covers few words of any sentence, so the detail is looked for in
