@@ -286,7 +286,8 @@ def test_facts_measures_and_quiz_take_the_document_filters(tmp_path, monkeypatch
 
 
 def test_the_library_tab_uploads_lists_and_removes_with_incremental_index_updates(tmp_path, settings):
-    from rag.app.tabs.library import authorized, library_rows, remove, upload
+    from rag.app.admin import authorized
+    from rag.app.tabs.library import library_rows, remove, upload
 
     own = replace(settings, corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
     bad = tmp_path / "扫描件.pdf"

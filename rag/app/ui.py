@@ -7,7 +7,6 @@ on a wide screen, in a sheet over the page on a phone (assets/page.js and page.c
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 import shutil
@@ -24,6 +23,7 @@ from ..corpus.select import DocumentFilter
 from ..corpus.table_views import indicator_tables
 from ..qa.answerers.generative import GenerativeAnswerer
 from ..text import clean_input
+from .admin import authorized
 from .assistant import AssistantLike
 from .chat import (
     EXAMPLE_QUESTIONS,
@@ -128,7 +128,7 @@ def export_tab(feedback: FeedbackStore, admin_token: str) -> None:
         exported = gr.File(label="导出文件", visible=False, elem_id="feedback-file", elem_classes="rag-downloads")
 
     def export_csv(given: str):
-        if not hmac.compare_digest((given or "").encode(), admin_token.encode()):
+        if not authorized(given, admin_token):
             gr.Warning("管理员口令不正确。")
             return gr.update(value=None, visible=False)
         try:

@@ -5,12 +5,12 @@ embedded or dropped). The running assistant keeps the library it loaded; the pag
 
 from __future__ import annotations
 
-import hmac
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...config import Settings
+from ..admin import authorized
 from ...corpus.library import add_file, remove_file
 from ...corpus.load import IndexUnavailable, read_corpus
 from ...corpus.readers import ParseError
@@ -29,10 +29,6 @@ KINDS = {"plan": "规划", "regulation": "办法/条例", "notice": "通知", "u
 class Change:
     message: str
     changed: bool  # the corpus folder changed (and the index was brought in line)
-
-
-def authorized(given: str | None, admin_token: str | None) -> bool:
-    return bool(admin_token) and hmac.compare_digest((given or "").encode(), admin_token.encode())
 
 
 def library_rows(settings: Settings) -> list[list[str]]:

@@ -171,6 +171,11 @@ def asks_detail(query: Query, intent: Intent) -> bool:
     return bool(query.unanswerable) and not (intent.claim and _STATES_VALUE.search(normalize(query.text)))
 
 
+def nearest_clauses(hits: list[Hit]) -> list[Clause]:
+    """The clauses an answer by meaning quotes (a thing described, not named): the top ones searched for."""
+    return [h.clause for h in hits if h.route != Route.REFERENCE][:NEAREST_IN_MEANING]
+
+
 def fill_slots(query: Query, matches: list[_ClauseMatch]) -> tuple[list[_ClauseMatch], str]:
     """Keep the clauses with a sentence that names the question's topic and gives the detail it asks for
     (an amount, a date, a body, a procedure, criteria); also say which detail is missing when none does."""
@@ -204,7 +209,7 @@ class MissingDetailAnswerer:
     def _nearest_give(query: Query, hits: list[Hit]) -> bool:
         """A thing described in lay words covers few words of any sentence, so the detail is looked for in
         the clauses nearest in meaning instead (the ones such an answer quotes)."""
-        sentences = [s for h in hits[:NEAREST_IN_MEANING] for s in clause_sentences(h.clause)]
+        sentences = [s for clause in nearest_clauses(hits) for s in clause_sentences(clause)]
         return all(any(re.search(needed, s) for s in sentences) for _, needed in query.unanswerable)
 
 
@@ -256,7 +261,7 @@ class PassageAnswerer:
     def _nearest_in_meaning(query: Query, hits: list[Hit], context: AnswerContext) -> Answer | None:
         """A thing described in the asker's own words (…的那种技术, 规划里叫什么) shares few words with the
         plan, so missing words prove nothing: the sentence of each top clause closest in meaning, said as such."""
-        clauses = [h.clause for h in hits if h.route != Route.REFERENCE][:NEAREST_IN_MEANING]
+        clauses = nearest_clauses(hits)
         if context.similarity is None or not clauses:
             return None
         statements = []

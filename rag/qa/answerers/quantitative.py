@@ -120,6 +120,11 @@ def group_by_thing(facts: list[Fact]) -> list[list[Fact]]:
     return things
 
 
+def base_target_pairs(facts: list[Fact]) -> list[tuple[Fact, Fact]]:
+    """Each thing that has both a base and a target, as that pair."""
+    return [(base, target) for base, target in map(base_and_target, group_by_thing(facts)) if base and target]
+
+
 def base_and_target(group: list[Fact]) -> tuple[Fact | None, Fact | None]:
     """The base and target of one thing, from the same row where there is one."""
     for fact in group:
@@ -291,7 +296,7 @@ def _filtered(family: list[Fact], intent: Intent) -> tuple[list[Fact], str]:
 
 def _rank_changes(query, intent, hits, context) -> Answer | None:
     """提高最多/最少: the things with a base and a target of the same unit, ranked by target − base."""
-    pairs = [(b, t) for b, t in map(base_and_target, group_by_thing(context.facts.plan.facts)) if b and t]
+    pairs = base_target_pairs(context.facts.plan.facts)
     if _PERCENT_WORDS.search(normalize(query.text)):
         pairs = [(b, t) for b, t in pairs if t.unit in _PERCENT]
     by_unit: dict[str, list[tuple[Fact, Fact]]] = {}

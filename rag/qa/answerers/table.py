@@ -10,18 +10,16 @@ from ...schema import Answer, Hit, Indicator, Query, Statement
 from ...text import normalize
 from ..intent import Intent, RowProperty
 from .base import AnswerContext, build_answer
-from .quantitative import answer_from, base_and_target, comparable_targets, group_by_thing, item_name, targets_of
+from .quantitative import answer_from, base_target_pairs, comparable_targets, item_name, targets_of
 
-_WHICH = re.compile(r"哪|有没有|有无|是否有|有几|几项|几个")
-_PLAIN = "直接给出目标值"
-_BOUND_MARKS = {"目标为下限（≥）": ("≥", "以上", "不少于", "不低于"), "目标为上限（≤）": ("≤", "以下", "不超过", "不高于")}
-_BOUND_LABELS = (*_BOUND_MARKS, _PLAIN)
+_ASKS_WHICH = re.compile(r"哪|有没有|有无|是否有|有几|几项|几个")  # which rows, not whether one named row
+_BOUND_LABELS = {Bound.AT_LEAST: "目标为下限（≥）", Bound.AT_MOST: "目标为上限（≤）", Bound.EXACT: "直接给出目标值"}
 
 
 def answer_row_property(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
     if intent.row_property is None or intent.claim:
         return None
-    which = _WHICH.search(normalize(query.text))
+    which = _ASKS_WHICH.search(normalize(query.text))
     if intent.row_property == RowProperty.EQUAL and not which:  # 石化和冶金目标一样吗
         named = targets_of(context.facts.named_in(query.text, query.concepts, by_name=True))
         return _same_or_not(query, hits, context, named) if len({f.ref for f in named}) >= 2 else None
@@ -35,23 +33,18 @@ def answer_row_property(query: Query, intent: Intent, hits: list[Hit], context: 
     if intent.row_property == RowProperty.NO_BASE:
         chosen = [r for r in rows if r.base_value is None]
         return _rows_answer(query, hits, context, chosen, rows, "无基期值（表中为“/”）的指标")
+    facts = _table_facts(context, rows)
     if intent.row_property == RowProperty.BELOW_BASE:
-        below = {target.ref for base, target in map(base_and_target, group_by_thing(_table_facts(context, rows)))
-                 if base and target and target.value < base.value}
+        below = {target.ref for base, target in base_target_pairs(facts) if target.value < base.value}
         return _rows_answer(query, hits, context, [r for r in rows if r.ref in below], rows, "目标值低于基期值的指标")
-    groups = {label: [r for r in rows if _bound_of(r) == label] for label in _BOUND_LABELS}
+    # how each target is given, as the facts read it (a row with no number for a target is a plain value)
+    bounds = {f.ref: f.bound for f in facts if f.role == Role.TARGET}
+    groups = {label: [r for r in rows if bounds.get(r.ref, Bound.EXACT) == bound]
+              for bound, label in _BOUND_LABELS.items()}
     statements = [Statement(f"{label}：{r.describe()}", r.ref) for label, group in groups.items() for r in group]
     clauses = [c for c in (context.clause(r.doc_id, r.ref) for r in rows) if c]
     lead = "，".join(f"{label}的{len(group)}项" for label, group in groups.items() if group) + "："
     return build_answer(query, statements, clauses, hits, lead, check_premise=False)
-
-
-def _bound_of(row: Indicator) -> str:
-    """How a row's target is given: as a floor, a ceiling or a plain value."""
-    for label, marks in _BOUND_MARKS.items():
-        if any(mark in row.target_raw for mark in marks):
-            return label
-    return _PLAIN
 
 
 def _rows(query: Query, hits: list[Hit], context: AnswerContext) -> list[Indicator]:
