@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -19,7 +20,7 @@ def data_rows(name: str) -> list[list[str]]:
 def data_fingerprint() -> str:
     """Changes whenever the dictionaries that shape tokens change, so the index is rebuilt."""
     digest = hashlib.sha256(TOKENIZER_VERSION.encode())
-    for name in ("aliases.tsv", "stopwords.txt", "gazetteer.tsv", "counties.tsv"):
+    for name in ("aliases.tsv", "stopwords.txt", "gazetteer.tsv", "counties.tsv", "glossary.tsv"):
         digest.update(resources.files("rag.data").joinpath(name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -30,6 +31,28 @@ def load_aliases() -> dict[str, tuple[str, ...]]:
 
 def load_stopwords() -> frozenset[str]:
     return frozenset(row[0] for row in data_rows("stopwords.txt"))
+
+
+@dataclass(frozen=True)
+class Gloss:
+    """A term the documents use (揭榜挂帅, 数字孪生) and what it means in plain words."""
+
+    term: str
+    meaning: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.term}：{self.meaning}"
+
+
+@lru_cache(maxsize=1)
+def load_glossary() -> tuple[Gloss, ...]:
+    return tuple(Gloss(row[0].strip(), row[1].strip()) for row in data_rows("glossary.tsv"))
+
+
+def glosses_in(text: str) -> list[Gloss]:
+    """The glossary's entries for the terms a text uses."""
+    return [gloss for gloss in load_glossary() if gloss.term in text]
 
 
 @lru_cache(maxsize=1)

@@ -3,12 +3,14 @@ and the text that is embedded."""
 
 from __future__ import annotations
 
+from ..corpus.vocab import glosses_in
 from ..schema import Clause, ClauseKind, Document
 from ..text import split_sentences
 from .store_api import StoredNode
 from .tokenize import Tokenizer
 
 MAX_CHUNK_CHARS = 320
+GLOSS_KIND = "gloss"  # a node's kind when it holds a term's plain meaning, not the clause's own words
 
 
 def chunk_text(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
@@ -38,20 +40,25 @@ def _searchable_text(clause: Clause, document: Document) -> str:
 
 
 def make_nodes(document: Document, tokenizer: Tokenizer) -> list[StoredNode]:
-    """The nodes of one document, with their BM25 terms and the document's metadata."""
+    """The nodes of one document, with their BM25 terms and the document's metadata. After a clause's own
+    chunks come the plain meanings of the terms it uses (揭榜挂帅：…), each a node of the clause, so that a
+    question describing a thing in everyday words finds the clause that names it."""
     meta = document.meta
     nodes = []
     for clause in document.clauses:
         context = " ".join(clause.title_path[-2:])
-        for i, chunk in enumerate(chunk_text(_searchable_text(clause, document))):
+        chunks = [(str(clause.kind), context + "\n" + chunk, chunk)
+                  for chunk in chunk_text(_searchable_text(clause, document))]
+        chunks += [(GLOSS_KIND, gloss.text, gloss.text) for gloss in glosses_in(clause.text)]
+        for i, (kind, searched, chunk) in enumerate(chunks):
             nodes.append(StoredNode(
                 node_id=f"{document.doc_id}:{clause.ref}#{i}", doc_id=document.doc_id, ref=clause.ref, chunk=i,
-                kind=str(clause.kind), title=clause.title, context=context, text=chunk,
-                terms=tuple(tokenizer.words(context + "\n" + chunk) or ["∅"]),
+                kind=kind, title=clause.title, context=context, text=chunk,
+                terms=tuple(tokenizer.words(searched) or ["∅"]),
                 issuer=meta.issuer, year=meta.year, status=meta.status,
             ))
     return nodes
 
 
 def embed_text(node: StoredNode) -> str:
-    return node.title + "\n" + node.text
+    return node.text if node.kind == GLOSS_KIND else node.title + "\n" + node.text

@@ -17,7 +17,7 @@ import jieba
 import jieba.posseg
 
 from ..corpus.places import Gazetteer, load_counties
-from ..corpus.vocab import load_aliases, load_stopwords
+from ..corpus.vocab import glosses_in, load_aliases, load_stopwords
 from ..schema import Document
 from ..text import normalize
 
@@ -50,7 +50,10 @@ class Tokenizer:
         # what segmentation depends on beyond the code and data files (hashed with them where results are cached)
         self.fingerprint = hashlib.sha256("\n".join([jieba.__version__, *user_words]).encode()).hexdigest()[:16]
         self._pos = jieba.posseg.POSTokenizer(self._jieba)
-        self.corpus_text = normalize("\n".join(c.text for d in documents for c in d.clauses)).lower()
+        text = normalize("\n".join(c.text for d in documents for c in d.clauses))
+        self.corpus_text = text.lower()
+        # the plain meanings of the documents' terms (rag/data/glossary.tsv): words a question may use for them
+        self._glossed = normalize("\n".join(g.meaning for g in glosses_in(text))).lower()
         # scans of the whole corpus text, remembered per form: their cost grows with the corpus
         self._contains = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.__contains__)
         self._count = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.count)
@@ -104,7 +107,8 @@ class Tokenizer:
         return bool(self._jieba.FREQ.get(word))
 
     def in_corpus(self, form: str) -> bool:
-        return self._contains(form.lower())
+        """Whether the documents use a form, themselves or in the plain meaning of one of their terms."""
+        return self._contains(form.lower()) or form.lower() in self._glossed
 
     def occurrences(self, form: str) -> int:
         """How often the corpus writes a form."""

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ...corpus.vocab import glosses_in
 from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
 from ...text import clause_sentences, normalize
 from ..intent import Intent
@@ -68,6 +69,13 @@ class _ClauseMatch:
 
 def quoted(words: list[str]) -> str:
     return "、".join(f"“{w}”" for w in words[:3])
+
+
+def with_meanings(text: str) -> str:
+    """A text followed by the plain meanings of the terms it uses (揭榜挂帅 → 公开张榜…), normalized and
+    lowered: what it says in the words a question may use."""
+    text = normalize(text)
+    return "\n".join([text, *(g.meaning for g in glosses_in(text))]).lower()
 
 
 def has_quantity(text: str) -> bool:
@@ -308,7 +316,7 @@ class PassageAnswerer:
             sentences = [self._sentence(query, s, titles, known, weights, total)
                          for s in clause_sentences(hit.clause)]
             covered = frozenset().union(*(s.covered for s in sentences))
-            coverage = _weighted(covered, weights, total, titles, known, body=normalize(hit.clause.text).lower())
+            coverage = _weighted(covered, weights, total, titles, known, body=with_meanings(hit.clause.text))
             matches.append(_ClauseMatch(hit.clause, sentences, covered, coverage, coverage + 0.15 * hit.score / top))
         matches.sort(key=lambda m: m.score, reverse=True)
         return matches
@@ -316,15 +324,16 @@ class PassageAnswerer:
     @staticmethod
     def _sentence(query: Query, sentence: str, titles: str, known, weights, total) -> _Sentence:
         text = normalize(sentence).lower()
+        meant = with_meanings(sentence)
         # a sentence that gives the number asked (the year of 什么时候前完成) states it, though a year is no amount
         given = [re.search(needed, text) for _, needed in query.unanswerable]
         gives_detail = bool(given) and all(m and re.search(r"\d", m.group()) for m in given)
-        covered = frozenset(c.word for c in known if matches_concept(c, text) or matches_concept(c, titles))
+        covered = frozenset(c.word for c in known if matches_concept(c, meant) or matches_concept(c, titles))
         subject_text = _RATIO_BASE.sub("占比重", titles + text)
         return _Sentence(
             text=sentence,
             covered=covered,
-            coverage=_weighted(covered, weights, total, titles, known, text),
+            coverage=_weighted(covered, weights, total, titles, known, meant),
             has_quantity=has_quantity(text) or gives_detail,
             subject_match=not known or any(matches_concept(c, subject_text) for c in known if not c.qualifier),
             scope_match=all(matches_concept(c, text) for c in known if c.qualifier),
