@@ -95,7 +95,9 @@ def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTIO
     for clause in clauses[1:]:
         completed = complete_follow_up(clause, clauses[0], tokenizer)  # “…目标多少？生物医药呢？”
         own = analyzer(clause).key_concepts
-        if completed != clause or _names_own_subject(own, tokenizer):
+        if _asks_detail_only(clause, analyzer, tokenizer):  # “…总投资多少？计划哪年建成？”
+            new_part = f"{_without_details(clauses[0])}，{clause}"
+        elif completed != clause or _names_own_subject(own, tokenizer):
             new_part = completed
         elif subject and any(c.qualifier or c.proper for c in own):
             new_part = subject + clause
@@ -179,6 +181,22 @@ def _names_own_subject(concepts: tuple[Concept, ...], tokenizer: Tokenizer) -> b
     own = [c for c in concepts if c.known and not c.qualifier and not c.proper]
     return any(form in tokenizer.topics or 0 < tokenizer.occurrences(form) <= DISTINCTIVE_COUNT
                for c in own for form in c.forms)
+
+
+def _without_details(text: str) -> str:
+    """The text without the words that ask a detail (怎么申报, 哪年, 多少钱): what it is about."""
+    for pattern, _, _ in unanswerable_kinds():
+        text = pattern.sub("", text)
+    return text
+
+
+def _asks_detail_only(clause: str, analyzer: Callable[[str], Query], tokenizer: Tokenizer) -> bool:
+    """A clause that asks only a detail (a date, criteria, an amount) and names no subject of its own
+    besides the words that ask it: it asks that detail of what the first part names."""
+    if not analyzer(clause).unanswerable:
+        return False
+    own = tuple(c for c in analyzer(_without_details(clause)).key_concepts if c.salient)
+    return not _names_own_subject(own, tokenizer)
 
 
 def _clause_refs(text: str) -> tuple[str, ...]:

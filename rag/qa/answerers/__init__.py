@@ -9,6 +9,7 @@ from .extractive import MissingDetailAnswerer, PassageAnswerer, answer_out_of_sc
 from .listing import answer_list
 from .quantitative import answer_calculation, answer_ranking
 from .table import answer_row_property
+from .unstated import answer_unstated_number
 
 _PASSAGES = PassageAnswerer()
 
@@ -17,6 +18,7 @@ ANSWERERS: tuple[Answerer, ...] = (
     answer_out_of_scope,  # nothing to look up, or a scope the documents never speak of
     answer_document_facts,  # who issued it, 文号, date, to whom
     MissingDetailAnswerer(_PASSAGES),  # 规划提到…，但未规定… (an amount, a date, a body, a procedure, criteria)
+    answer_unstated_number,  # a number asked of an item that states none (未来产业的营收目标)
     answer_calculation,  # 增加多少, 几个百分点, 多少倍, 一共: computed from cited facts
     answer_row_property,  # 哪些指标没有基期值, 目标比基期低, 带≥的, 目标相同的: rows with a property
     answer_ranking,  # 最高的三个, 低于1500亿元的: over every comparable item
