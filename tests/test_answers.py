@@ -273,3 +273,40 @@ def test_rows_of_the_target_table_with_a_property(assistant):
 def test_equal_targets_are_found_or_denied(assistant):
     assert assistant.ask("石化和冶金的营收目标相同吗？").text.startswith("目标相同")
     assert "没有相同的" in assistant.ask("新兴产业里有没有营收目标相同的？").text
+
+
+def test_a_term_described_in_plain_words_is_found_through_its_meaning(assistant, document):
+    answer = assistant.ask("把散装的货改用集装箱来运，规划里有这个说法吗？")
+    assert not answer.refused and "散改集" in answer.text
+    assert "三（八）2" in [c.ref for c in answer.citations]
+
+
+def test_every_glossary_term_is_one_the_plan_uses(document):
+    from rag.corpus.vocab import load_glossary
+
+    text = "\n".join(c.text for c in document.clauses)
+    assert [g.term for g in load_glossary() if g.term not in text] == []
+
+
+def test_the_meanings_of_a_clauses_terms_are_searched_with_it(assistant):
+    nodes = [n for n in assistant.index.store.get([f"{assistant.documents[0].doc_id}:三（八）2#{i}" for i in range(8)])]
+    glossed = [n.text for n in nodes if n.kind == "gloss"]
+    assert any(text.startswith("揭榜挂帅：") for text in glossed) and any(t.startswith("散改集：") for t in glossed)
+
+
+def test_a_number_asked_of_an_item_that_states_none_is_refused_at_the_item(assistant):
+    answer = assistant.ask("生命工程到2030年的产值目标是多少？")
+    assert answer.refused and "【二（四）2】" in answer.text and "没有给出" in answer.text
+    assert not assistant.ask("生物医药产业到2030年营收目标是多少？").refused
+
+
+def test_a_part_asking_only_a_detail_asks_it_of_the_first_parts_subject(assistant):
+    parts = split_question("绿色工厂怎么认定？需要满足哪些条件？", assistant.tokenizer)
+    assert len(parts) == 2 and parts[1].startswith("绿色工厂")
+    assert assistant.ask("绿色工厂怎么认定？需要满足哪些条件？").refused
+
+
+def test_a_detail_must_be_given_of_the_questions_own_topic(assistant):
+    """Sentences that speak of 标准 in general do not give the criteria of 单项冠军."""
+    answer = assistant.ask("单项冠军企业的认定有什么标准？")
+    assert answer.refused and "未规定认定或申报的具体条件" in answer.text

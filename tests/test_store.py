@@ -15,6 +15,7 @@ import pytest
 from rag.config import PROJECT_ROOT
 from rag.corpus.load import load_corpus
 from rag.index.embedded import EmbeddedStore
+from rag.index.nodes import make_nodes
 from rag.index.store import _locked, _read, index_status, open_index, open_store, update_index
 from rag.index.store_api import Filter, IndexDamaged, StoredNode
 
@@ -154,7 +155,7 @@ def test_build_embeds_only_new_documents_and_drops_removed_ones(assistant, libra
     report, documents = _update(assistant, library)
     added = next(d for d in documents if d.doc_id == "test-data-plan")
     assert report.status.added == ("test-data-plan",) and len(report.status.unchanged) == 1
-    assert report.embedded == len(added.clauses) and report.nodes == assistant.index.store.count() + report.embedded
+    assert report.embedded == len(make_nodes(added, assistant.tokenizer)) and report.nodes == assistant.index.store.count() + report.embedded
     index = open_index(library, assistant.embedder, assistant.tokenizer, documents)
     assert not index.notice and index.stats.clauses == sum(len(d.clauses) for d in documents)
     hit = index.store.lexical(assistant.tokenizer.words("数据标注企业"), k=1)[0][0]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-TOKENIZER_VERSION = "1"
+TOKENIZER_VERSION = "2"
 
 
 def data_rows(name: str) -> list[list[str]]:

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
 _QUOTED = re.compile(r"“([^”]{2,12})”")
+_TERM = re.compile(r"[\w\u4e00-\u9fff]+")  # a glossary term that can be one word (not 个转企、小升规…)
 _WORD = re.compile(r"[\w\u4e00-\u9fff%]", re.UNICODE)
 _SUFFIXES = ("产业", "制造业", "服务业", "地区")
 MAX_ELIDED = 2  # characters an abbreviation may leave out (工机械 for 工程机械)
@@ -85,6 +86,7 @@ class Tokenizer:
         for document in documents:
             for clause in document.clauses:
                 words.update(_QUOTED.findall(clause.text))
+                words.update(g.term for g in glosses_in(clause.text) if _TERM.fullmatch(g.term))
         return {w for w in words if len(w) >= 2 and not any(ch.isspace() for ch in w)}
 
     def words(self, text: str) -> list[str]:
@@ -107,8 +109,11 @@ class Tokenizer:
         return bool(self._jieba.FREQ.get(word))
 
     def in_corpus(self, form: str) -> bool:
-        """Whether the documents use a form, themselves or in the plain meaning of one of their terms."""
-        return self._contains(form.lower()) or form.lower() in self._glossed
+        return self._contains(form.lower())
+
+    def in_meanings(self, form: str) -> bool:
+        """Whether the plain meaning of one of the documents' terms uses a form."""
+        return form.lower() in self._glossed
 
     def occurrences(self, form: str) -> int:
         """How often the corpus writes a form."""

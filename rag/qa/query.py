@@ -247,13 +247,15 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concep
         is_generic = (word in generic or any(ch.isdigit() for ch in word) or (len(word) == 1 and len(forms) == 1)
                       or bool(_COUNTED.fullmatch(word)))
         qualifier = any(word.startswith(q) for q in scope_words) or word in cities or county is not None
+        salient = not is_generic and tags.get(word) in _NOUN and tokenizer.is_dictionary_word(word)
         concepts.append(
             Concept(
                 word,
                 tuple(dict.fromkeys(forms)),
                 is_generic,
-                known=any(tokenizer.in_corpus(f) for f in (*forms, *broader)),
-                salient=not is_generic and tags.get(word) in _NOUN and tokenizer.is_dictionary_word(word),
+                # a noun the documents use only in the plain meaning of one of their terms (二氧化碳 of 碳足迹)
+                known=any(tokenizer.in_corpus(f) for f in (*forms, *broader)) or (salient and tokenizer.in_meanings(word)),
+                salient=salient,
                 proper=tags.get(word) in _PROPER_NOUN,
                 qualifier=qualifier,
                 broader=tuple(dict.fromkeys(broader)),

@@ -71,7 +71,8 @@ def answer_calculation(query: Query, intent: Intent, hits: list[Hit], context: A
     if intent.operation == Operation.SUM:
         return _sum(query, hits, context, context.facts.named_in(query.text, query.concepts))
     facts = context.facts.named_in(query.text, query.concepts, by_name=True)  # never a number merely alike
-    if not facts and hits and hits[0].route == Route.INDICATOR:  # a table row the question names in its words
+    strange = any(c.salient and not c.known for c in query.key_concepts)  # 养老金: a noun no document uses
+    if not facts and hits and hits[0].route == Route.INDICATOR and not strange:  # a row named in the asker's words
         facts = context.facts.plan.facts_of(hits[0].clause.ref)
     if facts and _is_rate(facts[0]) and _CUMULATIVE.search(query.text):
         target = next((f for f in facts if f.role == Role.TARGET and _is_rate(f)), None)
