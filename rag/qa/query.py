@@ -20,7 +20,7 @@ _CLAUSE_REF = re.compile(
 _PART_REF = re.compile(rf"第(?P<l1>[{CN_NUM}]+)部分")
 _ARTICLE_REF = re.compile(rf"第(?P<n>[{CN_NUM}]+|\d{{1,3}})条")  # a regulation's article: 第九条, 第9条
 _INDICATOR_REF = re.compile(r"(?:指标|专栏)\s*第?\s*(?P<a>\d{1,2})\s*(?:项|个|号|条)?|第\s*(?P<b>\d{1,2})\s*(?:项|个|号)指标")
-_WANTS_NUMBER = re.compile(r"多少|什么时候|啥时候|何时|哪天|(?<!哪)几[家个成倍]|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
+_WANTS_NUMBER = re.compile(r"多少|什么时候|啥时候|何时|哪天|(?<![哪那这])几[家个成倍]|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
 _MENTIONS_TARGET = re.compile(r"营收|收入|产值|目标|规模|多大|量级|盘子|达到")
 _WANTS_LIST = re.compile(r"哪些|哪几|包括|包含|有什么|都有|列举|列出|分别|几大|几个方面|什么产业|什么领域")
 

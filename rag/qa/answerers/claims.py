@@ -51,12 +51,14 @@ def _category_claim(query, hits, context) -> Answer | None:
     if not items or not categories:
         return None
     item = items[0]
+    parent = context.clause(item.doc_id, item.parent)
+    placed = f"{item.name}列在“{parent.heading}”之下，属于{item.category}" if parent else f"{item.name}属于{item.category}"
     if item.category in categories:
-        statements = [Statement(f"{item.name}属于{item.category}。", item.ref)]
+        statements = [Statement(f"{placed}。", item.ref)]
         return _answer_from_items(query, hits, context, [item], statements, "是的。")
     claimed = sorted(categories)[0]
     members = [i for i in context.facts.plan.items if i.category == claimed]
-    statements = [Statement(f"{item.name}属于{item.category}，不属于{claimed}。", item.ref)]
+    statements = [Statement(f"{placed}，不属于{claimed}。", item.ref)]
     statements += [Statement(f"{claimed}包括：{'、'.join(i.name for i in members)}。", members[0].parent)] if members else []
     return _answer_from_items(query, hits, context, [item, *members], statements, "不是。")
 
@@ -100,9 +102,10 @@ def claimed_place_differs(query: Query, hits: list[Hit], context: AnswerContext)
     best, best_count = None, 0
     own, own_count = None, 0  # what the plan says of the claimed place on the same topic, if anything
     for hit in hits[:CLAIM_CANDIDATES]:
+        heading = normalize(hit.clause.heading).lower()  # an item's sentences speak of the item it names
         for sentence in split_sentences(hit.clause.text):
             text = normalize(sentence).lower()
-            count = sum(matches_concept(c, text, broader=False) for c in rest)
+            count = sum(matches_concept(c, f"{heading}\n{text}", broader=False) for c in rest)
             if count > best_count:
                 best, best_count = (hit.clause, sentence), count
             places = {location.name for _, location in context.places.find_all(sentence)}

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...corpus.vocab import glosses_in
+from ...corpus.vocab import glosses_in, unanswerable_kinds
 from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
 from ...text import clause_sentences, normalize
 from ..intent import Intent
@@ -30,6 +30,7 @@ NEAREST_IN_MEANING = 2  # clauses quoted, one sentence each, for a thing describ
 _YEAR = re.compile(r"\d{4}年")
 _WH = r"啥|什么|哪些|哪几|哪个|哪类|怎样|怎么样"
 _STATES_VALUE = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|项|家|年|月|日|号|天|倍|成|万|亿|%)")
+_ASKS_NAME = re.compile(r"叫(?:什么|啥|做什么)|(?:什么|啥)(?:说法|提法|叫法|名堂)|(?:有|是)(?:这个|这种|什么)?(?:说法|提法)")
 _RATIO_BASE = re.compile(r"占[^，。；、]{1,24}?(?:比重|比例)")  # "A占B比重": the number is about A, not B
 
 
@@ -175,8 +176,10 @@ def answer_out_of_scope(query: Query, intent: Intent, hits: list[Hit], context: 
 
 def asks_detail(query: Query, intent: Intent) -> bool:
     """Whether the question asks a detail (an amount, a date): not when it states one itself and asks only
-    whether it is right (拿了奖补五年内迁出要追回吧): the documents then confirm or correct it."""
-    return bool(query.unanswerable) and not (intent.claim and _STATES_VALUE.search(normalize(query.text)))
+    whether it is right (拿了奖补五年内迁出要追回吧): the documents then confirm or correct it; nor when it
+    asks what the documents call a thing it describes (谁有本事谁来干，这叫什么): the name is what is asked."""
+    text = normalize(query.text)
+    return bool(query.unanswerable) and not (intent.claim and _STATES_VALUE.search(text)) and not _ASKS_NAME.search(text)
 
 
 def nearest_clauses(hits: list[Hit]) -> list[Clause]:
@@ -190,8 +193,10 @@ def fill_slots(query: Query, matches: list[_ClauseMatch], idf: Callable[[str], f
     The topic is the question's most specific known word besides those that ask the detail: a sentence
     about 标准 in general does not give the 标准 of 小巨人."""
     key = query.key_concepts or query.concepts
+    asking = {reason: pattern for pattern, reason, _ in unanswerable_kinds()}
     for reason, needed in query.unanswerable:
-        topic = max((c for c in key if c.known and not (c.generic or c.qualifier) and not re.search(needed, c.word)),
+        topic = max((c for c in key if c.known and not (c.generic or c.qualifier)
+                     and not re.search(needed, c.word) and not asking[reason].search(c.word)),
                     key=lambda c: idf(c.word), default=None)
         matches = [m for m in matches if any(
             s.coverage >= MIN_COVERAGE and re.search(needed, s.text) and (topic is None or topic.word in s.covered)
