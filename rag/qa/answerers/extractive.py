@@ -268,7 +268,8 @@ class PassageAnswerer:
             reason = f"规划中未找到关于{subject}的具体数值" if query.wants_number else f"规划中未找到关于{subject}的内容"
             return refusal(query, hits, reason + "。")
         years = [y for y in query.quantities if _YEAR.fullmatch(y)]
-        said = normalize("".join(m.clause.title + m.clause.text for m in chosen))
+        # a year counts as said where a sentence states a number for it (到2035年全面建成… gives no figure)
+        said = normalize("".join(s.text for m in chosen for s in m.sentences if s.has_quantity))
         unsaid = [y for y in years if y not in said]
         if query.wants_number and unsaid:  # 2025年营收多少 where the plan gives only the 2030 target
             return refusal(query, hits, f"规划没有给出{'、'.join(unsaid)}的这一数值。")
