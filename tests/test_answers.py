@@ -310,3 +310,25 @@ def test_a_detail_must_be_given_of_the_questions_own_topic(assistant):
     """Sentences that speak of 标准 in general do not give the criteria of 单项冠军."""
     answer = assistant.ask("单项冠军企业的认定有什么标准？")
     assert answer.refused and "未规定认定或申报的具体条件" in answer.text
+
+
+def test_a_wrong_category_claim_is_answered_with_the_plans_heading(assistant):
+    answer = assistant.ask("工程机械算新兴产业吧？")
+    assert answer.text.startswith("不是") and "“巩固延伸优势产业”" in answer.text
+    assert "二（二）1" in [c.ref for c in answer.citations]
+
+
+def test_a_subsidy_is_not_given_by_a_revenue_figure(assistant):
+    answer = assistant.ask("新能源汽车产业有多少补贴？")
+    assert answer.refused and "未规定具体的资金" in answer.text and "4000" not in answer.text
+
+
+def test_a_year_is_answered_only_by_a_figure_for_that_year(assistant):
+    answer = assistant.ask("2035年先进制造业占全部制造业比重要达到多少？")
+    assert answer.refused and "2035年" in answer.text
+    assert "54" in assistant.ask("2030年先进制造业占全部制造业比重要达到多少？").text
+
+
+def test_asking_what_a_described_thing_is_called_asks_no_detail(assistant):
+    answer = assistant.ask("谁能攻克难题就让谁来干的那种做法，规划里叫什么？")
+    assert not answer.refused and "揭榜挂帅" in answer.text
