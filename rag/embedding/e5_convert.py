@@ -239,7 +239,7 @@ def convert(source: Path, dest: Path) -> Path:
     )
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_siblings(dest)
+    remove_stale_siblings(dest)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
         _write_json(tmp / "config.json", bert_config(h, parsed.tokenizer))
@@ -262,7 +262,7 @@ def convert(source: Path, dest: Path) -> Path:
         for p in tmp.rglob("*"):
             p.chmod(0o755 if p.is_dir() else 0o644)
         tmp.chmod(0o755)
-        _install(tmp, dest)
+        install_folder(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -280,7 +280,7 @@ def _check_versions() -> None:
             raise RuntimeError(f"e5 conversion needs {dist}>={major}, found {found}")
 
 
-def _remove_stale_siblings(dest: Path, max_age_s: float = 3600.0) -> None:
+def remove_stale_siblings(dest: Path, max_age_s: float = 3600.0) -> None:
     """Delete leftovers of killed conversions (``.<name>.tmp-*`` / ``.<name>.old-*``) older than ``max_age_s``."""
     now = time.time()
     for pattern in (f".{dest.name}.tmp-*", f".{dest.name}.old-*"):
@@ -293,7 +293,7 @@ def _remove_stale_siblings(dest: Path, max_age_s: float = 3600.0) -> None:
                 pass
 
 
-def _install(tmp: Path, dest: Path) -> None:
+def install_folder(tmp: Path, dest: Path) -> None:
     """Move the finished folder ``tmp`` to ``dest``, replacing whatever is there."""
     try:
         os.rename(tmp, dest)  # atomic when dest does not exist
