@@ -41,7 +41,8 @@ def test_int8_onnx_matches_fp32_on_the_corpus(onnx_embedder, texts, exact, torch
     embedder = onnx_embedder
     assert embedder.precision == "int8" and "onnx-int8" in embedder.model_id
     cosines = np.sum(exact * embedder.passages(texts), axis=1)
-    assert len(texts) > 50 and cosines.min() >= 0.99, cosines.min()
+    # >= 0.99 is the requirement; >= 0.997 holds only with the two projections kept in fp32 (onnx_export)
+    assert len(texts) > 50 and cosines.min() >= 0.997, cosines.min()
     questions = ["湘南地区要承接哪些产业？", "到2030年新材料产业营收目标", "数字经济 核心产业 增加值"]
     assert np.sum(torch_embedder.queries(questions) * embedder.queries(questions), axis=1).min() >= 0.99
 
