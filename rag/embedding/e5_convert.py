@@ -33,6 +33,8 @@ import struct
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .e5_format import E5FormatError, Header, bert_config, parse_e5, state_dict
@@ -238,10 +240,7 @@ def convert(source: Path, dest: Path) -> Path:
         source, h.hidden, h.layers, h.vocab, len(parsed.tokenizer.pieces), dest,
     )
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_siblings(dest)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
-    try:
+    with staged_folder(dest) as tmp:
         _write_json(tmp / "config.json", bert_config(h, parsed.tokenizer))
         state = state_dict(parsed)
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
@@ -258,7 +257,20 @@ def convert(source: Path, dest: Path) -> Path:
             "files": files,
         }
         _write_json(tmp / MARKER_NAME, marker)
-        # mkdtemp/safetensors create owner-only entries; make the folder normally readable
+    logger.info("converted e5 model to %s in %.1fs", dest, time.perf_counter() - t0)
+    return dest
+
+
+@contextmanager
+def staged_folder(dest: Path) -> Iterator[Path]:
+    """A temporary folder beside ``dest`` to fill: made normally readable (mkdtemp and safetensors create
+    owner-only entries) and renamed into place when the block ends, so ``dest`` is never seen half-written;
+    removed when the block fails."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_siblings(dest)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+    try:
+        yield tmp
         for p in tmp.rglob("*"):
             p.chmod(0o755 if p.is_dir() else 0o644)
         tmp.chmod(0o755)
@@ -266,8 +278,6 @@ def convert(source: Path, dest: Path) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    logger.info("converted e5 model to %s in %.1fs", dest, time.perf_counter() - t0)
-    return dest
 
 
 def _check_versions() -> None:

