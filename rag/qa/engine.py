@@ -22,7 +22,7 @@ from ..corpus.derived import DerivedCache
 from ..corpus.load import load_corpus
 from ..corpus.select import (NO_DOCUMENT, DocumentFilter, apply_filter, find_clause, in_named_attachments, named_in,
                              without_names)
-from ..embedding import load_embedder
+from ..embedding import Embedder, load_embedder
 from ..facts import PlanFacts, extract_facts
 from ..facts.lookup import FactLookup
 from ..index.store import BuildReport, Index, open_index, update_index
@@ -66,12 +66,12 @@ def refresh(settings: Settings, full: bool = False) -> BuildReport:
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
         self.settings = settings or Settings.from_env()
         started = time.perf_counter()
         self.documents: list[Document] = load_corpus(self.settings.corpus_dir, self.settings.include_unstructured)
         self.tokenizer = Tokenizer(self.documents)
-        self.embedder = load_embedder(self.settings)
+        self.embedder = embedder or load_embedder(self.settings)
         self.index: Index = open_index(self.settings, self.embedder, self.tokenizer, self.documents)
         self.retriever = Retriever(self.index, self.documents, self.embedder)
         self.facts, self.measures = derive(self.settings, self.documents, self.tokenizer)
@@ -79,6 +79,11 @@ class Assistant:
                                      self.retriever.idf, self.measures, self.retriever.similarity)
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
+
+    def reloaded(self) -> Assistant:
+        """An assistant for the library as it is now (after ``add``/``remove`` and ``refresh``), with this one's
+        embedding model: seconds, not the model's load. IndexUnavailable when the library cannot be loaded."""
+        return Assistant(self.settings, self.embedder)
 
     def _analyze(self, text: str, notice: str = "") -> Query:
         return analyze(text, self.tokenizer, notice)
