@@ -45,6 +45,7 @@ from .tabs import quiz as quiz_ui
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).parent / "assets"
+EVERY_DOCUMENT = [("全部文件", "")]  # the picker's value "": every document of the library
 LISTED_DOCUMENTS = 3  # the page's header names this many documents of a library
 CHAT_PLACEHOLDER = "回答均摘自规划原文，并注明条款编号；点击编号即可查看条款全文。"
 
@@ -108,10 +109,11 @@ def document_picker(assistant: AssistantLike) -> gr.Dropdown:
 
     def current():
         choices = picker_choices(assistant.documents)
-        return gr.update(choices=choices, value="", visible=bool(choices))
+        return gr.update(choices=choices or EVERY_DOCUMENT, value="", visible=bool(choices))
 
     choices = picker_choices(assistant.documents)
-    picker = gr.Dropdown(choices, value="", label="文件范围", visible=bool(choices), elem_id="document-picker")
+    picker = gr.Dropdown(choices or EVERY_DOCUMENT, value="", label="文件范围", visible=bool(choices),
+                         elem_id="document-picker")
     gr.on(None, current, outputs=picker, queue=False, show_progress="hidden", api_visibility="private")
     return picker
 
@@ -120,7 +122,7 @@ def picker_choices(documents) -> list[tuple[str, str]]:
     """The picker's (label, document id) choices; none for a library of one document."""
     if len(documents) < 2:
         return []
-    return [("全部文件", "")] + [(f"{d.meta.doc_number or d.doc_id}《{d.meta.title}》", d.doc_id) for d in documents]
+    return EVERY_DOCUMENT + [(f"{d.meta.doc_number or d.doc_id}《{d.meta.title}》", d.doc_id) for d in documents]
 
 
 def picked_documents(picked: str | None) -> DocumentFilter | None:

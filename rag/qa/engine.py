@@ -32,7 +32,7 @@ from ..schema import Answer, Clause, Document, Hit, Query, Route
 from ..text.normalize import EMPTY_QUESTION
 from .answerers import ANSWERERS, AnswerContext, combine, refusal, with_table_notes
 from .differing import with_differences
-from .intent import read_intent
+from .intent import read_intent, without_source_words
 from .qualify import qualify
 from .query import analyze, clean_question, split_question
 from .retrievers import Retriever
@@ -96,34 +96,32 @@ class Assistant:
         pool = apply_filter(self.documents, documents) if documents else self.documents
         if not pool:
             return Answer(text, NO_DOCUMENT, True, (), notice=notice)
-        docs = self.scope(text, pool)
-        if docs is not None:
-            text = without_names(text, [d for d in pool if d.doc_id in docs])
         if not _CJK.search(text):
+            text, docs = self.scoped(text, pool)
             query, hits = self.retrieve(text, notice, docs)
             return refusal(query, hits, NOT_CHINESE)
         limit = self.settings.max_question_parts
-        parts = split_question(text, self.tokenizer, limit + 1, self.analyze)  # one more: were any left out?
+        parts = self.scoped_parts(split_question(text, self.tokenizer, limit + 1, self.analyze), pool)
         if len(parts) == 1:
-            answer = self.answer(parts[0], notice, docs)
+            answer = self.answer(parts[0][0], notice, parts[0][1])
         else:
             # CPU time of this thread: a busy machine slows a question down but does not cut it short
             deadline = time.thread_time() + self.settings.question_seconds
             answers = []
-            for part in parts[:limit]:
+            for part, docs in parts[:limit]:
                 if answers and time.thread_time() > deadline:
                     break
                 answers.append(self.answer(part, docs=docs))
             if len(answers) < len(parts):
                 notice = "\n".join(filter(None, (notice, TOO_MANY_PARTS.format(len(answers)))))
-            answer = combine(text, parts[: len(answers)], answers, notice)
+            answer = combine(text, [part for part, _ in parts[: len(answers)]], answers, notice)
         answer = replace(answer, text=f"{notice}\n{answer.text}") if notice else answer
         return qualify(answer, self.retriever.documents)
 
     def answer(self, text: str, notice: str = "", docs: frozenset[str] | None = None) -> Answer:
         """One part of a question through retrieval and the answerers."""
-        query, hits = self.retrieve(text, notice, docs)
         intent = read_intent(text)
+        query, hits = self.retrieve(without_source_words(text) if intent.source else text, notice, docs)
         for answerer in ANSWERERS:
             answer = answerer(query, intent, hits, self.context)
             if answer is not None:
@@ -131,6 +129,21 @@ class Assistant:
                 computed = intent.operation or intent.order or intent.comparison
                 return answer if computed else with_differences(query, answer, hits, self.context)
         raise AssertionError("the passage answerer always answers")
+
+    def scoped_parts(self, parts: list[str], pool: list[Document]) -> list[tuple[str, frozenset[str] | None]]:
+        """Each part with the documents it names; one that names none, with those of the part before it that
+        did (the topic carries on: “办法第九条…？土建费算不算？”), else all (“…哪天拨付？办法对时限怎么规定？”)."""
+        scoped, named = [], None
+        for part in parts:
+            text, docs = self.scoped(part, pool)
+            named = docs if docs is not None else named
+            scoped.append((text, named))
+        return scoped
+
+    def scoped(self, text: str, pool: list[Document]) -> tuple[str, frozenset[str] | None]:
+        """The text without the names of the documents it names, and those documents (see scope)."""
+        docs = self.scope(text, pool)
+        return (text if docs is None else without_names(text, [d for d in pool if d.doc_id in docs])), docs
 
     def scope(self, text: str, pool: list[Document]) -> frozenset[str] | None:
         """The documents to search: those of the pool the question names, else the whole pool (None: all)."""

@@ -116,16 +116,20 @@ def _only_scope(query: Query, chosen: list[_ClauseMatch], key: tuple[Concept, ..
     return any(c.salient for c in topic) and not any(c.word in covered for c in topic)
 
 
-def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> list[_ClauseMatch]:
+def _complementary(matches: list[_ClauseMatch], weights: dict[str, float],
+                   every_document: bool = False) -> list[_ClauseMatch]:
     """The best clause, then those of its document that add concepts the chosen ones miss, or any that tie
-    with the best: another document's clause that matches only a part of the question is not its answer."""
+    with the best: another document's clause that matches only a part of the question is not its answer.
+    With every_document (哪个文件规定的) each other document's best clause that covers what the best covers."""
     total = sum(weights.values()) or 1.0
     best = matches[0]
     chosen, covered = [best], set(best.covered)
     for match in matches[1:]:
         new = sum(weights[w] for w in match.covered - covered) / total
         adds = new >= NEW_CONCEPT_SHARE and match.clause.doc_id == best.clause.doc_id
-        if adds or match.score >= TIE_RATIO * best.score:
+        says_too = every_document and match.covered >= best.covered and all(
+            c.clause.doc_id != match.clause.doc_id for c in chosen)
+        if adds or says_too or match.score >= TIE_RATIO * best.score:
             chosen.append(match)
             covered |= match.covered
         if len(chosen) == MAX_CLAUSES:
@@ -168,7 +172,8 @@ def answer_out_of_scope(query: Query, intent: Intent, hits: list[Hit], context: 
 def asks_detail(query: Query, intent: Intent) -> bool:
     """Whether the question asks a detail (an amount, a date): not when it states one itself and asks only
     whether it is right (拿了奖补五年内迁出要追回吧): the documents then confirm or correct it."""
-    return bool(query.unanswerable) and not (intent.claim and _STATES_VALUE.search(normalize(query.text)))
+    return bool(query.unanswerable) and not intent.source and not (
+        intent.claim and _STATES_VALUE.search(normalize(query.text)))
 
 
 def nearest_clauses(hits: list[Hit]) -> list[Clause]:
@@ -227,7 +232,7 @@ class PassageAnswerer:
         matches = filled if filled or asks_detail(query, intent) else matches
         if query.wants_number:
             matches.sort(key=lambda m: 2 if m.states_number else int(m.states_whole_number), reverse=True)
-        chosen = _complementary(matches, weights) if matches else []
+        chosen = _complementary(matches, weights, intent.source) if matches else []
         lead = ""
         if query.wants_number and not any(m.states_number for m in chosen):
             chosen = [m for m in chosen[:1] if m.states_whole_number]
@@ -283,7 +288,10 @@ class PassageAnswerer:
         key = query.key_concepts or query.concepts
         known = tuple(c for c in key if c.known)
         weights = self._weights(key, context.idf)
-        return [m for m in self._matches(query, hits[:CANDIDATE_CLAUSES], known, weights)
+        head = hits[:CANDIDATE_CLAUSES]
+        # and the best clauses of the documents the head lacks (Assistant.retrieve adds each document's own)
+        others = [h for h in hits[CANDIDATE_CLAUSES:] if h.clause.doc_id not in {c.clause.doc_id for c in head}]
+        return [m for m in self._matches(query, head + others, known, weights)
                 if m.coverage >= MIN_CLAUSE_COVERAGE]
 
     # -- pieces ------------------------------------------------------------------------------
