@@ -117,9 +117,13 @@ def _shared_bigrams(title: str, text: str) -> int:
     return sum(gram in text for gram in grams)
 
 
+def attachments_named(question: str) -> set[str]:
+    return {f"附件{n}" for n in _ATTACHMENT.findall(question)}
+
+
 def in_named_attachments(question: str, hits: list[Hit]) -> list[Hit]:
     """A question that names an attachment (附件2里…) is answered from it: the clauses found inside the
     attachments it names, when any were found; else all."""
-    named = {f"附件{n}" for n in _ATTACHMENT.findall(question)}
+    named = attachments_named(question)
     inside = [h for h in hits if h.clause.ref.split("·")[0] in named] if named else []
     return inside or hits

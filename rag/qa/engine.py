@@ -20,8 +20,8 @@ from ..config import Settings
 from ..corpus.derived import FOLDER as DERIVED_FOLDER
 from ..corpus.derived import DerivedCache
 from ..corpus.load import load_corpus
-from ..corpus.select import (NO_DOCUMENT, DocumentFilter, apply_filter, find_clause, in_named_attachments, named_in,
-                             without_names)
+from ..corpus.select import (NO_DOCUMENT, DocumentFilter, apply_filter, attachments_named, find_clause,
+                             in_named_attachments, named_in, without_names)
 from ..embedding import Embedder, load_embedder
 from ..facts import PlanFacts, extract_facts
 from ..facts.lookup import FactLookup
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 NOT_CHINESE = "请用中文提问：本助手依据规划的中文原文作答。"
 TOO_MANY_PARTS = "问题包含的部分较多，只回答了前{}个；其余请分开提问。"
 PER_DOCUMENT = 2  # with several documents, each one's best clauses join the candidates
+ATTACHMENT_DEPTH = 4  # an attachment the question names is looked for this many times deeper when not found
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 ANALYSIS_CACHE = 512
 
@@ -161,7 +162,12 @@ class Assistant:
             found = {(h.clause.doc_id, h.clause.ref) for h in hits}
             hits += [hit for hit in self.retriever.best_of_each(query, PER_DOCUMENT, scope)
                      if (hit.clause.doc_id, hit.clause.ref) not in found]
-        return query, in_named_attachments(text, hits)
+        found = in_named_attachments(text, hits)
+        if found is hits and attachments_named(text):  # the attachment named is not among them: search deeper
+            deeper = self.retriever.retrieve(query, k=self.settings.top_k * ATTACHMENT_DEPTH, docs=docs)
+            inside = in_named_attachments(text, deeper)
+            found = inside if inside is not deeper else hits
+        return query, found
 
     def show(self, ref: str, selector: str | None = None) -> Clause | None:
         """A clause by its reference, in the document the selector names (id, 文号 or title), else the first."""

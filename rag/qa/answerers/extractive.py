@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
-from ...text import clause_sentences, normalize
+from ...text import clause_sentences, normalize, parse_quantities, quantity_occurs
+from ...text.quantities import digits
 from ..intent import Intent
 from .base import AnswerContext, build_answer, refusal
 
@@ -176,6 +177,11 @@ def asks_detail(query: Query, intent: Intent) -> bool:
         intent.claim and _STATES_VALUE.search(normalize(query.text)))
 
 
+def _claimed_values(query: Query) -> list[str]:
+    """The values with a unit a claim states (五年内 → 5年, 20万, 70%)."""
+    return [q.text for q in parse_quantities(digits(normalize(query.text))) if q.unit]
+
+
 def nearest_clauses(hits: list[Hit]) -> list[Clause]:
     """The clauses an answer by meaning quotes (a thing described, not named): the top ones searched for."""
     return [h.clause for h in hits if h.route != Route.REFERENCE][:NEAREST_IN_MEANING]
@@ -232,6 +238,9 @@ class PassageAnswerer:
         matches = filled if filled or asks_detail(query, intent) else matches
         if query.wants_number:
             matches.sort(key=lambda m: 2 if m.states_number else int(m.states_whole_number), reverse=True)
+        claimed = _claimed_values(query) if intent.claim else []
+        if claimed:  # 五年内迁出要追回吧: the clause that states the value put up for confirmation, first
+            matches.sort(key=lambda m: not any(quantity_occurs(v, normalize(m.clause.text)) for v in claimed))
         chosen = _complementary(matches, weights, intent.source) if matches else []
         lead = ""
         if query.wants_number and not any(m.states_number for m in chosen):
