@@ -77,7 +77,7 @@ def named_in(documents: list[Document], question: str) -> list[Document]:
     by_kind: dict[str, list[Document]] = {}
     for document in documents:
         kind = kind_of(document.meta.title)
-        if kind and _says(text, kind):
+        if kind and _short_names(text, document.meta.title):
             by_kind.setdefault(kind, []).append(document)
     named = []
     for kind, candidates in by_kind.items():
@@ -93,15 +93,32 @@ def named_in(documents: list[Document], question: str) -> list[Document]:
 
 
 def without_names(question: str, documents: list[Document]) -> str:
-    """The question without the 文号 and full titles it names the documents by: they chose the documents and say
-    nothing about what is asked (kept when nothing else would be left)."""
+    """The question without the 文号, full titles and short names (专项资金办法: words of the title before its
+    kind) it names the documents by: they chose the documents and say nothing about what is asked (kept when
+    nothing else would be left). A kind alone (规划期, 办法第九条) stays: it may be part of what is asked."""
     rest = question
     for document in documents:
-        for name in (document.meta.doc_number, document.meta.title):
+        for name in (document.meta.doc_number, document.meta.title, *_short_names(rest, document.meta.title, False)):
             if name:
                 rest = rest.replace(f"《{name}》", "").replace(name, "")
     rest = re.sub(r"^[，,、：:\s]+", "", rest)
     return rest if len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 else question
+
+
+def _short_names(question: str, title: str, bare: bool = True) -> list[str]:
+    """Where the question names a document by its kind, the kind with the words of the title just before it
+    (市政府办那个专项资金办法 → 专项资金办法); with `bare`, the kind alone too where it reads as a name
+    (规划里 → 规划, 本办法 → 办法)."""
+    kind = kind_of(title)
+    names = []
+    for said in dict.fromkeys((kind, kind[-2:])) if kind else ():
+        for found in re.finditer(re.escape(said), question):
+            start = found.start()
+            while shared := next((n for n in range(start, 1, -1) if question[start - n:start] in title), 0):
+                start -= shared
+            if start < found.start() or bare and _says(_squash(question), said):
+                names.append(question[start:found.end()])
+    return sorted(names, key=len, reverse=True)
 
 
 def _says(text: str, kind: str) -> bool:
