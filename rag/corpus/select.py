@@ -93,9 +93,9 @@ def named_in(documents: list[Document], question: str) -> list[Document]:
 
 
 def without_names(question: str, documents: list[Document]) -> str:
-    """The question without the 文号, full titles and short names (专项资金办法: words of the title before its
-    kind) it names the documents by: they chose the documents and say nothing about what is asked (kept when
-    nothing else would be left). A kind alone (规划期, 办法第九条) stays: it may be part of what is asked."""
+    """The question without the 文号, full titles and the title's words of short names (专项资金办法 → 办法) it
+    names the documents by: they chose the documents and say nothing about what is asked (kept when nothing
+    else would be left). The kind stays (规划期, 办法第九条, 通知是哪天发的): it may be part of what is asked."""
     rest = question
     for document in documents:
         for name in (document.meta.doc_number, document.meta.title, *_short_names(rest, document.meta.title, False)):
@@ -108,7 +108,7 @@ def without_names(question: str, documents: list[Document]) -> str:
 def _short_names(question: str, title: str, bare: bool = True) -> list[str]:
     """Where the question names a document by its kind, the kind with the words of the title just before it
     (市政府办那个专项资金办法 → 专项资金办法); with `bare`, the kind alone too where it reads as a name
-    (规划里 → 规划, 本办法 → 办法)."""
+    (规划里 → 规划, 本办法 → 办法); without it, only the title's words before the kind (专项资金)."""
     kind = kind_of(title)
     names = []
     for said in dict.fromkeys((kind, kind[-2:])) if kind else ():
@@ -117,7 +117,7 @@ def _short_names(question: str, title: str, bare: bool = True) -> list[str]:
             while shared := next((n for n in range(start, 1, -1) if question[start - n:start] in title), 0):
                 start -= shared
             if start < found.start() or bare and _says(_squash(question), said):
-                names.append(question[start:found.end()])
+                names.append(question[start:found.end() if bare else found.start()])
     return sorted(names, key=len, reverse=True)
 
 
