@@ -45,6 +45,7 @@ PER_DOCUMENT = 2  # with several documents, each one's best clauses join the can
 ATTACHMENT_DEPTH = 4  # an attachment the question names is looked for this many times deeper when not found
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 ANALYSIS_CACHE = 512
+SCOPED_CONTEXTS = 64  # answer contexts kept for the sets of documents questions name
 
 
 def derive(settings: Settings, documents: list[Document], tokenizer: Tokenizer) -> tuple[PlanFacts, MeasureFinder]:
@@ -79,12 +80,19 @@ class Assistant:
         self.context = AnswerContext(self.retriever.documents, FactLookup(self.facts), self.tokenizer.gazetteer,
                                      self.retriever.idf, self.measures, self.retriever.similarity)
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)
+        self.scoped_context = lru_cache(maxsize=SCOPED_CONTEXTS)(self._scoped_context)
         log.info("assistant ready in %.1fs", time.perf_counter() - started)
 
     def reloaded(self) -> Assistant:
         """An assistant for the library as it is now (after ``add``/``remove`` and ``refresh``), with this one's
         embedding model: seconds, not the model's load. IndexUnavailable when the library cannot be loaded."""
         return Assistant(self.settings, self.embedder)
+
+    def _scoped_context(self, docs: frozenset[str]) -> AnswerContext:
+        """What answerers consult for a question about some documents only: their facts, not the others'."""
+        facts = PlanFacts(tuple(f for f in self.facts.facts if f.doc_id in docs),
+                          tuple(i for i in self.facts.items if i.doc_id in docs))
+        return replace(self.context, facts=FactLookup(facts))
 
     def _analyze(self, text: str, notice: str = "") -> Query:
         return analyze(text, self.tokenizer, notice)
@@ -123,12 +131,13 @@ class Assistant:
         """One part of a question through retrieval and the answerers."""
         intent = read_intent(text)
         query, hits = self.retrieve(without_source_words(text) if intent.source else text, notice, docs)
+        context = self.context if docs is None else self.scoped_context(docs)
         for answerer in ANSWERERS:
-            answer = answerer(query, intent, hits, self.context)
+            answer = answerer(query, intent, hits, context)
             if answer is not None:
-                answer = with_table_notes(answer, self.context)
+                answer = with_table_notes(answer, context)
                 computed = intent.operation or intent.order or intent.comparison
-                return answer if computed else with_differences(query, answer, hits, self.context)
+                return answer if computed else with_differences(query, answer, hits, context)
         raise AssertionError("the passage answerer always answers")
 
     def scoped_parts(self, parts: list[str], pool: list[Document]) -> list[tuple[str, frozenset[str] | None]]:

@@ -232,7 +232,7 @@ class PassageAnswerer:
         key = query.key_concepts or query.concepts
         known = tuple(c for c in key if c.known)
         weights = self._weights(key, context.idf)
-        matches = self.covering(query, hits, context)
+        matches = self.covering(query, hits, context, intent.source)
         filled, _ = fill_slots(query, matches)  # a missing detail was refused earlier
         # a claim that states the detail itself is answered from the clauses giving one, else from any
         matches = filled if filled or asks_detail(query, intent) else matches
@@ -292,14 +292,16 @@ class PassageAnswerer:
         cited = [c for c in clauses if any(s.ref == c.ref for s in statements)]
         return build_answer(query, statements, cited, hits, "规划原文的用词与提问不同，意思最接近的内容是：")
 
-    def covering(self, query: Query, hits: list[Hit], context: AnswerContext) -> list[_ClauseMatch]:
-        """The top clauses that cover enough of the question, best first."""
+    def covering(self, query: Query, hits: list[Hit], context: AnswerContext,
+                 every_document: bool = False) -> list[_ClauseMatch]:
+        """The top clauses that cover enough of the question, best first; with every_document (哪个文件规定的)
+        also the best clauses of the documents the top lacks (Assistant.retrieve adds each document's own)."""
         key = query.key_concepts or query.concepts
         known = tuple(c for c in key if c.known)
         weights = self._weights(key, context.idf)
         head = hits[:CANDIDATE_CLAUSES]
-        # and the best clauses of the documents the head lacks (Assistant.retrieve adds each document's own)
-        others = [h for h in hits[CANDIDATE_CLAUSES:] if h.clause.doc_id not in {c.clause.doc_id for c in head}]
+        others = [h for h in hits[CANDIDATE_CLAUSES:] if every_document and
+                  h.clause.doc_id not in {c.clause.doc_id for c in head}]
         return [m for m in self._matches(query, head + others, known, weights)
                 if m.coverage >= MIN_CLAUSE_COVERAGE]
 
