@@ -110,7 +110,8 @@ class Assistant:
             query, hits = self.retrieve(text, notice, docs)
             return refusal(query, hits, NOT_CHINESE)
         limit = self.settings.max_question_parts
-        parts = self.scoped_parts(split_question(text, self.tokenizer, limit + 1, self.analyze), pool)
+        asked = split_question(text, self.tokenizer, limit + 1, self.analyze)  # one more: were any left out?
+        parts = self.scoped_parts(asked, pool)
         if len(parts) == 1:
             answer = self.answer(parts[0][0], notice, parts[0][1])
         else:

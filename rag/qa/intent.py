@@ -138,7 +138,8 @@ def read_intent(question: str) -> Intent:
     return Intent(operation=operation, order=order, top=_top(text) if order else 0, comparison=comparison,
                   threshold=threshold, upper=upper, inclusive=inclusive, upper_inclusive=upper_inclusive,
                   by_change=bool(_BY_CHANGE.search(text)), which_of=bool(which), wants_list=bool(_LIST.search(text)),
-                  claim=bool(_CLAIM.search(text)), source=bool(_SOURCE.search(text)), about_self=bool(_SELF.search(text)),
+                  claim=bool(_CLAIM.search(text)), source=bool(_SOURCE.search(text)),
+                  about_self=bool(_SELF.search(text)),
                   describes=bool(_DESCRIBES.search(text)),
                   row_property=next((kind for kind, pattern in _ROW_PROPERTIES if pattern.search(text)), None))
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...config import Settings
-from ..admin import authorized
-from ..worker import AnswerUnavailable
 from ...corpus.library import add_file, remove_file
 from ...corpus.load import IndexUnavailable, read_corpus
 from ...corpus.readers import ParseError
 from ...corpus.select import select
+from ..admin import authorized
 from ..server import SerializedAssistant
+from ..worker import AnswerUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,9 @@ def render_tab(assistant: SerializedAssistant, admin_token: str) -> None:
 
     settings = assistant.settings
     token = gr.Textbox(label="管理员口令", type="password", elem_id="library-token")
-    files = gr.File(label=f"上传文件（.txt .docx .pdf .html，每个不超过 {settings.upload_max_mb:g} MB）", file_count="multiple",
-                    file_types=[".txt", ".docx", ".pdf", ".html", ".htm"], elem_id="library-upload")
+    files = gr.File(label=f"上传文件（.txt .docx .pdf .html，每个不超过 {settings.upload_max_mb:g} MB）",
+                    file_count="multiple", file_types=[".txt", ".docx", ".pdf", ".html", ".htm"],
+                    elem_id="library-upload")
     add = gr.Button("添加到文档库", elem_id="library-add")
     selector = gr.Textbox(label="要移除的文件（文号、标题或文件名）", elem_id="library-selector")
     drop = gr.Button("移除", variant="stop", elem_id="library-remove")

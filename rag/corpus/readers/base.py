@@ -48,7 +48,8 @@ def check_legible(extract: Extract) -> None:
     text = "".join(b if isinstance(b, str) else "".join("".join(r) for r in b.rows) for b in extract.blocks)
     if not text.strip():
         return  # an empty file, said as such by the parser
-    letters = [c for c in text if c == REPLACEMENT or ord(c) > 0x7F and unicodedata.category(c) in ("Lo", "Lm", "Nl", "No")]
+    letters = [c for c in text
+               if c == REPLACEMENT or ord(c) > 0x7F and unicodedata.category(c) in ("Lo", "Lm", "Nl", "No")]
     if not any(_han(c) for c in letters):
         raise ParseError(NO_CHINESE)
     if len(letters) >= MIN_LETTERS and sum(map(_common, letters)) < COMMON_SHARE * len(letters):
