@@ -27,6 +27,7 @@
 | RAG_QUEUE_SIZE        | 64                              | questions waiting at most; more get 503 with Retry-After   |
 | RAG_ALLOWED_HOSTS     | (loopback names and RAG_HOST)   | comma-separated Host header names the app answers; * = any |
 | RAG_ADMIN_TOKEN       | (unset)                         | set: feedback export and 文档库 tab, for whoever gives it |
+| RAG_UPLOAD_MAX_MB     | 20                              | largest file the 文档库 tab accepts (larger: named, not added) |
 | RAG_PROFILE_MAX_CHARS | 500                             | longer enterprise descriptions (measure finder) are cut    |
 | RAG_LOG_LEVEL         | WARNING                         | logging level                                              |
 | RAG_HOST / RAG_PORT   | 127.0.0.1 / 7860                | where the app serves                                       |
@@ -91,6 +92,7 @@ class Settings:
     queue_size: int = 64
     extra_hosts: tuple[str, ...] = ()
     admin_token: str | None = None
+    upload_max_mb: float = 20.0
     profile_text_max_chars: int = 500
     log_level: str = "WARNING"
     host: str = "127.0.0.1"
@@ -121,6 +123,10 @@ class Settings:
         return tuple(dict.fromkeys((*LOOPBACK_HOSTS, self.host, *self.extra_hosts)))
 
     @property
+    def upload_max_bytes(self) -> int:
+        return int(self.upload_max_mb * 1024 * 1024)
+
+    @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
 
@@ -146,6 +152,7 @@ class Settings:
             queue_size=_number("RAG_QUEUE_SIZE", "64", int, 1),
             extra_hosts=tuple(h.strip() for h in _env("RAG_ALLOWED_HOSTS", "").split(",") if h.strip()),
             admin_token=os.environ.get("RAG_ADMIN_TOKEN") or None,
+            upload_max_mb=_number("RAG_UPLOAD_MAX_MB", "20", float, 0.001),
             profile_text_max_chars=_number("RAG_PROFILE_MAX_CHARS", "500", int, 1),
             log_level=_env("RAG_LOG_LEVEL", "WARNING"),
             host=_env("RAG_HOST", "127.0.0.1"),

@@ -53,6 +53,7 @@ class DocumentMeta:
     published: str = ""  # date the web page was published (发布日期), when the file says so
     status: str = CURRENT  # 现行有效 / 已废止 (settable in the library)
     kind: DocumentKind = DocumentKind.PLAN
+    publicity: str = ""  # 公开方式 as the signature says it (（此件主动公开）→ 主动公开), when it does
 
     @property
     def label(self) -> str:

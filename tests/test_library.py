@@ -12,7 +12,7 @@ import pytest
 from rag.config import PROJECT_ROOT
 from rag.corpus.library import add_file, remove_file, set_status
 from rag.corpus.load import read_corpus
-from rag.corpus.select import DocumentFilter, apply_filter, named_in, select
+from rag.corpus.select import DocumentFilter, apply_filter, named_in, select, without_names
 from rag.schema import REPEALED, DocumentKind
 
 DOCS = PROJECT_ROOT / "evals" / "library" / "docs"
@@ -324,3 +324,46 @@ def test_a_cited_table_row_with_a_note_marker_cites_the_note_too(library):
     assert cited("专栏1·指标9") == ["专栏1·指标9"]  # no marker, no note
     table = next(c for c in library.context.documents["qinglan_manufacturing_plan"].clauses if c.ref == "专栏1")
     assert "加*表示为2024年数据" in table.text
+
+
+def test_each_part_of_a_question_is_answered_from_the_documents_it_names(library):
+    parts = library.scoped_parts(["技术改造项目推荐名额怎么分配", "管理办法对拨付时限怎么规定", "验收后再拨付余款吗"],
+                                 library.documents)
+    assert parts[0][1] is None  # names none, none before it: every document
+    assert parts[1][1] == parts[2][1] == frozenset({"qinglan_fund_measures"})  # named, then carried on
+
+
+def test_a_document_named_by_a_short_name_is_chosen_and_the_name_left_out_of_the_search(library):
+    question = "专项资金办法里资金不得用于哪些支出？"
+    assert [d.doc_id for d in named_in(library.documents, question)] == ["qinglan_fund_measures"]
+    assert without_names(question, named_in(library.documents, question)) == "办法里资金不得用于哪些支出？"
+    assert not named_in(library.documents, "有什么好办法吗？")
+
+
+def test_which_document_says_it_is_answered_with_every_document_that_does(library):
+    answer = library.ask("设备购置额不含哪些费用，是哪个文件规定的？")
+    assert {c.doc_id for c in answer.citations} == {"qinglan_fund_notice", "qinglan_fund_measures"}
+    assert "不含土建和安装费用" in answer.text and not answer.refused
+
+
+def test_a_claim_is_answered_from_the_clause_stating_its_value(library):
+    answer = library.ask("补助设备验收后五年内不能迁出本市，对吗？")
+    assert answer.citations[0].ref == "第二十七条" and "5年内" in answer.text
+
+
+def test_an_attachment_named_is_searched_for_when_none_of_its_clauses_was_found(library):
+    answer = library.ask("附件2的注里说哪些事项另行组织申报？")
+    assert [c.ref for c in answer.citations] == ["附件2"] and "首台（套）" in answer.text
+
+
+def test_differing_values_come_with_the_rule_on_which_prevails(library):
+    answer = library.ask("国家级专精特新小巨人企业给多少奖励？")
+    assert answer.text.startswith("注意：各文件对此规定的数值不同") and "与本办法不一致的，按照本办法执行" in answer.text
+    assert ("qinglan_fund_measures", "第三十二条") in {(c.doc_id, c.ref) for c in answer.citations}
+
+
+def test_whether_a_document_is_public_is_read_from_its_signature(library):
+    notice = {d.doc_id: d for d in library.documents}["qinglan_fund_notice"]
+    assert notice.meta.publicity == "主动公开"
+    answer = library.ask("这个申报通知公开吗？")
+    assert "公开方式：主动公开" in answer.text and answer.citations[0].ref == "通知"

@@ -78,7 +78,7 @@ def served(assistant, settings, tmp_path_factory):
     from rag.app.ui import build_app
 
     store = FeedbackStore(tmp_path_factory.mktemp("served") / "feedback.sqlite3")
-    settings = replace(settings, extra_hosts=("rag.example",), admin_token="admin-secret-1")
+    settings = replace(settings, extra_hosts=("rag.example",), admin_token="admin-secret-1", upload_max_mb=1)
     with serving_in_background(build_app(SerializedAssistant(assistant), store, settings=settings),
                                "127.0.0.1", free_port()) as url:
         yield url, store
@@ -304,10 +304,18 @@ def upload(url: str, size: int) -> int:
         return 413
 
 
-def test_uploads_are_limited(served):
+def test_uploads_are_limited(served, assistant, settings, tmp_path):
+    """With the 文档库 tab (an admin token) Gradio takes files up to UPLOAD_CAP_FACTOR × RAG_UPLOAD_MAX_MB (the tab
+    itself says which are over the limit); without it, nothing."""
+    from rag.app.server import UPLOAD_CAP_FACTOR
+    from rag.app.ui import build_app
+
     url, _ = served
-    assert upload(url, 5_000) == 413
-    assert upload(url, 5_000_000) == 413
+    assert upload(url, 5_000) == 200
+    assert upload(url, UPLOAD_CAP_FACTOR * 2**20 + 1) == 413
+    plain = build_app(SerializedAssistant(assistant), FeedbackStore(tmp_path / "f.sqlite3"), settings=settings)
+    with serving_in_background(plain, "127.0.0.1", free_port()) as bare:
+        assert upload(bare, 5_000) == 413
 
 
 def test_gradio_files_are_private_and_swept(served, assistant, tmp_path):

@@ -50,7 +50,10 @@ log = logging.getLogger(__name__)
 TITLE = "湖南制造强省规划问答助手"
 
 MAX_BODY_BYTES = 1_000_000
-MAX_UPLOAD = "1kb"  # the page uploads nothing; Gradio's upload route is kept only because Gradio mounts it
+MAX_UPLOAD = "1kb"  # without the 文档库 tab the page uploads nothing; Gradio's upload route is mounted anyway
+# With the tab, Gradio's own cap on a file is this many times RAG_UPLOAD_MAX_MB: beyond it Gradio refuses the
+# whole upload with an English message, below it the tab names the file too large and adds the others.
+UPLOAD_CAP_FACTOR = 4
 CACHE_SWEEP = (600, 1800)  # every 10 min, Gradio's temporary files older than 30 min are deleted
 EXAMPLE = '{"question": "到2030年新材料产业营收目标是多少？"}'
 _SINCE = re.compile(r"\d{4}(?:-\d{2}-\d{2})?")
@@ -150,6 +153,12 @@ class SerializedAssistant:
 
     def retrieve(self, text: str, notice: str = ""):
         return self.queue.run(lambda: self._assistant.retrieve(text, notice), text)
+
+    def reload(self) -> None:
+        """Answer from the library as it is now (after a change in the 文档库 tab). The assistant is loaded again
+        in the queue's turn: the questions already waiting are answered first, from the library they were asked
+        of, and none is lost. IndexUnavailable or AnswerUnavailable when it cannot be; the one before stays."""
+        self._assistant = self.queue.run(self._assistant.reloaded, "文档库更新")
 
     def submit(self, question: str, documents=None) -> Future:
         """The endpoint's question, bounded: raises QueueFull when too many wait."""
@@ -296,7 +305,8 @@ def create_app(assistant: AssistantLike, ui: gr.Blocks, settings: Settings | Non
     # An app-level CORS policy that allows no other origin: Gradio then adds no CORS headers of its own.
     api.add_middleware(CORSMiddleware, allow_origins=[])
     api.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts)
-    return gr.mount_gradio_app(api, ui, path="/", ssr_mode=False, show_error=False, max_file_size=MAX_UPLOAD,
+    cap = UPLOAD_CAP_FACTOR * settings.upload_max_bytes if settings.admin_token else MAX_UPLOAD
+    return gr.mount_gradio_app(api, ui, path="/", ssr_mode=False, show_error=False, max_file_size=cap,
                                footer_links=[], **mount_options)
 
 

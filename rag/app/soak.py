@@ -137,7 +137,7 @@ class Page:
 
     def ask(self, question: str) -> list[dict]:
         """The chat history after the answer to `question`."""
-        return self.call("question", "submit", [question, [], None])[1]
+        return self.call("question", "submit", [question, [], None, ""])[1]  # "": every document
 
 
 # -- the client process ------------------------------------------------------------------------

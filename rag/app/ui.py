@@ -45,6 +45,7 @@ from .tabs import quiz as quiz_ui
 log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).parent / "assets"
+EVERY_DOCUMENT = [("全部文件", "")]  # the picker's value "": every document of the library
 LISTED_DOCUMENTS = 3  # the page's header names this many documents of a library
 CHAT_PLACEHOLDER = "回答均摘自规划原文，并注明条款编号；点击编号即可查看条款全文。"
 
@@ -62,7 +63,7 @@ def chat_tab(assistant: AssistantLike, feedback: FeedbackStore, answerer: Genera
         buttons=["copy"],
         placeholder=CHAT_PLACEHOLDER,
     )
-    picker = document_picker(assistant.documents)
+    picker = document_picker(assistant)
     with gr.Row():
         question = gr.Textbox(
             show_label=False, placeholder="请输入关于规划的问题，回车发送", max_lines=6, scale=5, elem_id="question"
@@ -83,7 +84,7 @@ def chat_tab(assistant: AssistantLike, feedback: FeedbackStore, answerer: Genera
 
     # The assistant answers one question at a time (SerializedAssistant); a model writing an answer does not
     # hold it, so other questions go on meanwhile.
-    answering = dict(fn=ask, inputs=[question, chatbot, turns] + ([picker] if picker else []),
+    answering = dict(fn=ask, inputs=[question, chatbot, turns, picker],
                      outputs=[question, chatbot, turns],
                      api_visibility="private")  # the page's endpoints are for the page: /api/ask is the API
     question.submit(**answering)
@@ -102,17 +103,26 @@ def chat_tab(assistant: AssistantLike, feedback: FeedbackStore, answerer: Genera
         export_tab(feedback, admin_token)
 
 
-def document_picker(documents) -> gr.Dropdown | None:
-    """With several documents in the library: answer from all of them, or from the one picked."""
-    choices = picker_choices(documents)
-    return gr.Dropdown(choices, value="", label="文件范围", elem_id="document-picker") if choices else None
+def document_picker(assistant: AssistantLike) -> gr.Dropdown:
+    """With several documents in the library: answer from all of them, or from the one picked. Shown only for
+    a library of several documents, as the library is when the page is loaded (the 文档库 tab changes it)."""
+
+    def current():
+        choices = picker_choices(assistant.documents)
+        return gr.update(choices=choices or EVERY_DOCUMENT, value="", visible=bool(choices))
+
+    choices = picker_choices(assistant.documents)
+    picker = gr.Dropdown(choices or EVERY_DOCUMENT, value="", label="文件范围", visible=bool(choices),
+                         elem_id="document-picker")
+    gr.on(None, current, outputs=picker, queue=False, show_progress="hidden", api_visibility="private")
+    return picker
 
 
 def picker_choices(documents) -> list[tuple[str, str]]:
     """The picker's (label, document id) choices; none for a library of one document."""
     if len(documents) < 2:
         return []
-    return [("全部文件", "")] + [(f"{d.meta.doc_number or d.doc_id}《{d.meta.title}》", d.doc_id) for d in documents]
+    return EVERY_DOCUMENT + [(f"{d.meta.doc_number or d.doc_id}《{d.meta.title}》", d.doc_id) for d in documents]
 
 
 def picked_documents(picked: str | None) -> DocumentFilter | None:
@@ -146,12 +156,14 @@ def export_tab(feedback: FeedbackStore, admin_token: str) -> None:
 
 
 def browse_tab(assistant: AssistantLike) -> None:
-    for document in assistant.documents:
-        with gr.Accordion("目录（点击条款查看全文）", open=True):
-            gr.Markdown(outline_markdown(document), elem_classes="outline")
-        for table in indicator_tables(document):
-            gr.Markdown(f"#### {table.title}")
-            gr.HTML(indicator_table_html(table, clause_href), js_on_load=None, elem_classes="indicators")
+    @gr.render()  # on each page load: the library as it is then
+    def outlines():
+        for document in assistant.documents:
+            with gr.Accordion("目录（点击条款查看全文）", open=True):
+                gr.Markdown(outline_markdown(document), elem_classes="outline")
+            for table in indicator_tables(document):
+                gr.Markdown(f"#### {table.title}")
+                gr.HTML(indicator_table_html(table, clause_href), js_on_load=None, elem_classes="indicators")
 
 
 def _library_line(documents, library_title: str) -> str:
@@ -160,6 +172,12 @@ def _library_line(documents, library_title: str) -> str:
         return f"《{documents[0].meta.title}》（{documents[0].meta.doc_number}）"
     names = "、".join(f"《{d.meta.title}》" for d in documents[:LISTED_DOCUMENTS])
     return f"{library_title}：{len(documents)} 份文件（{names}{'等' if len(documents) > LISTED_DOCUMENTS else ''}）"
+
+
+def _header(assistant: AssistantLike) -> str:
+    """The page's title and what it answers from, as the library is when the page is loaded."""
+    stale = f"\n\n> ⚠️ {assistant.index.notice}" if assistant.index.notice else ""  # index older than corpus
+    return f"## {TITLE}\n{_library_line(assistant.documents, assistant.settings.library_title)}{stale}"
 
 
 def build_ui(assistant: AssistantLike, feedback: FeedbackStore, answerer: GenerativeAnswerer | None = None,
@@ -173,8 +191,7 @@ def build_ui(assistant: AssistantLike, feedback: FeedbackStore, answerer: Genera
     if admin_token:  # like the feedback export: only for whoever gives RAG_ADMIN_TOKEN
         tabs.append(("文档库", partial(library_ui.render_tab, admin_token=admin_token)))
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_SWEEP) as ui:
-        stale = f"\n\n> ⚠️ {assistant.index.notice}" if assistant.index.notice else ""  # index older than corpus
-        gr.Markdown(f"## {TITLE}\n{_library_line(assistant.documents, assistant.settings.library_title)}{stale}")
+        gr.Markdown(partial(_header, assistant))
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs(overflow_behavior="wrap"):

@@ -16,6 +16,11 @@ has not answered within ANSWER_TIMEOUT seconds (stuck: it is killed), is started
 question gets AnswerUnavailable, a message for the user; the next ones wait in the queue for the new worker
 (start: tens of seconds, the model and the index are loaded again). A worker found dead before a question is
 sent is restarted and the question answered. Memory: the worker ~1.1 GB, the server ~0.3 GB besides Gradio.
+
+A library change (the 文档库 tab: files added or removed, the index updated) reaches the worker as a ``reload``
+call in the queue's turn: the worker loads the library as it is now with the embedding model it holds (seconds),
+and answers the questions behind it from the new library; those before it were answered from the old one. If the
+new library cannot be loaded the worker keeps the one it has and says why.
 """
 
 from __future__ import annotations
@@ -41,8 +46,10 @@ log = logging.getLogger(__name__)
 
 ANSWER_TIMEOUT = 60.0  # wall seconds; a question's own budget is RAG_QUESTION_SECONDS of CPU, far less
 START_TIMEOUT = 1800.0  # a first start converts the model and builds the index
+RELOAD_TIMEOUT = 600.0  # a library loaded again: the corpus, the tokenizer and the index, not the model
 WORKER_NICENESS = 10  # the worker yields the CPU to the server process (health, the page's own requests)
 METHODS = ("ask", "retrieve")
+RELOAD = "reload"
 
 DIED = "抱歉，回答进程意外退出，这个问题没能回答（错误已记录）。回答进程正在重启，请稍后重试。"
 STUCK = "抱歉，这个问题{:.0f}秒内没有答完，已停止作答（错误已记录）。回答进程正在重启，请稍后重试或换一种问法。"
@@ -92,7 +99,7 @@ class AnswerWorker:
                 raise IndexUnavailable(message[2]) if message[1] else AnswerUnavailable(NOT_STARTED)
         return self._ready
 
-    def call(self, method: str, *args):
+    def call(self, method: str, *args, timeout: float | None = None):
         """assistant.<method>(*args) in the worker; AnswerUnavailable if the worker cannot answer it."""
         if self._process is not None and not self._process.is_alive():
             log.error("the answer worker (pid %s) had exited with %s: starting another", self.pid,
@@ -103,10 +110,19 @@ class AnswerWorker:
             self._connection.send((method, args))
         except OSError:  # it died just now
             self._fail(DIED)
-        kind, value = self._receive(self.answer_timeout, STUCK.format(self.answer_timeout))
+        timeout = timeout or self.answer_timeout
+        kind, value = self._receive(timeout, STUCK.format(timeout))
+        if kind == "unavailable":
+            raise IndexUnavailable(value)
         if kind == "error":
             raise RuntimeError(f"the answer worker failed: {value}")
         return value
+
+    def reload(self) -> tuple[list[Document], str]:
+        """The worker answers from the library as it is now; its documents and index notice. IndexUnavailable
+        (the worker keeps the library it had) or AnswerUnavailable when it cannot."""
+        self._ready = self.call(RELOAD, timeout=RELOAD_TIMEOUT)
+        return self._ready
 
     def close(self) -> None:
         """Stop the worker: it exits once its pipe is closed (killed if it has not within seconds)."""
@@ -173,6 +189,11 @@ class ProcessAssistant:
     def show(self, ref: str, selector: str | None = None) -> Clause | None:
         return find_clause(self.documents, ref, selector)
 
+    def reloaded(self) -> ProcessAssistant:
+        """The assistant for the library as it is now: the worker loads it again (see AnswerWorker.reload)."""
+        self.worker.reload()
+        return ProcessAssistant(self.worker)
+
     def close(self) -> None:
         self.worker.close()
 
@@ -219,12 +240,29 @@ def serve_answers(connection: Connection, settings: Settings) -> None:
         while True:
             method, args = connection.recv()
             try:
-                if method not in METHODS:
+                if method == RELOAD:
+                    assistant = assistant.reloaded()
+                    _refreeze()
+                    log.info("answering from the library as it is now: %d documents", len(assistant.documents))
+                    reply = ("ok", (assistant.documents, assistant.index.notice))
+                elif method in METHODS:
+                    reply = ("ok", getattr(assistant, method)(*args))
+                else:
                     raise ValueError(f"unknown call {method!r}")
-                reply = ("ok", getattr(assistant, method)(*args))
+            except IndexUnavailable as error:
+                log.error("the library could not be loaded again; answering from the one loaded before: %s", error)
+                reply = ("unavailable", str(error))
             except Exception as error:
                 log.exception("answering failed: %.200r", args)
                 reply = ("error", f"{type(error).__name__}: {error}")
             connection.send(reply)
     except (EOFError, OSError):  # the server is gone
         return
+
+
+def _refreeze() -> None:
+    """What the old assistant left in the frozen generation back in the collector's reach (freed), then what
+    is loaded now frozen."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()

@@ -15,7 +15,7 @@ _TITLE = re.compile(r"《(.+?)》")
 _RECIPIENTS = re.compile(r"^(?P<who>[^《》。，,]{2,20}(?:[、，,][^《》。]{2,40})*)[：:]$")  # 各市州、县市区人民政府……：
 _ATTACHMENT = re.compile(r"^附件\s*(?:(?P<number>\d+)\s*(?:[:：]\s*(?P<title>.+))?)?$")
 _ATTACHMENT_LIST = re.compile(r"^附件[:：]")
-_PUBLIC = re.compile(r"^[（(]此件.{0,12}[）)]$")  # （此件主动公开）
+_PUBLIC = re.compile(r"^[（(]此件(?P<how>.{0,12})[）)]$")  # （此件主动公开）
 _ISSUERS = re.compile(r"[\s\u3000]{1,}")
 _ORGANISATION = re.compile(r"(?:政府|厅|局|委员会|委|办公室|办公厅|部|院|署|会|中心|小组|组|处|科|室)$")
 _EFFECTIVE = re.compile(r"自(?P<date>\d{4}年\d{1,2}月\d{1,2}日|印发之日|发布之日)起(?:施行|实施|执行)")
@@ -143,6 +143,8 @@ def document_meta(layout: Layout, facts: dict[str, str], doc_id: str, source: st
         effective=effect,
         published=facts.get("发布日期", ""),
         status=status,
+        publicity=next((m.group("how") for m in map(_PUBLIC.match, (s.strip() for s in header)) if m),
+                       facts.get("公开方式", "")),
     )
 
 

@@ -77,7 +77,7 @@ def named_in(documents: list[Document], question: str) -> list[Document]:
     by_kind: dict[str, list[Document]] = {}
     for document in documents:
         kind = kind_of(document.meta.title)
-        if kind and _says(text, kind):
+        if kind and _short_names(text, document.meta.title):
             by_kind.setdefault(kind, []).append(document)
     named = []
     for kind, candidates in by_kind.items():
@@ -93,15 +93,32 @@ def named_in(documents: list[Document], question: str) -> list[Document]:
 
 
 def without_names(question: str, documents: list[Document]) -> str:
-    """The question without the 文号 and full titles it names the documents by: they chose the documents and say
-    nothing about what is asked (kept when nothing else would be left)."""
+    """The question without the 文号, full titles and the title's words of short names (专项资金办法 → 办法) it
+    names the documents by: they chose the documents and say nothing about what is asked (kept when nothing
+    else would be left). The kind stays (规划期, 办法第九条, 通知是哪天发的): it may be part of what is asked."""
     rest = question
     for document in documents:
-        for name in (document.meta.doc_number, document.meta.title):
+        for name in (document.meta.doc_number, document.meta.title, *_short_names(rest, document.meta.title, False)):
             if name:
                 rest = rest.replace(f"《{name}》", "").replace(name, "")
     rest = re.sub(r"^[，,、：:\s]+", "", rest)
     return rest if len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 4 else question
+
+
+def _short_names(question: str, title: str, bare: bool = True) -> list[str]:
+    """Where the question names a document by its kind, the kind with the words of the title just before it
+    (市政府办那个专项资金办法 → 专项资金办法); with `bare`, the kind alone too where it reads as a name
+    (规划里 → 规划, 本办法 → 办法); without it, only the title's words before the kind (专项资金)."""
+    kind = kind_of(title)
+    names = []
+    for said in dict.fromkeys((kind, kind[-2:])) if kind else ():
+        for found in re.finditer(re.escape(said), question):
+            start = found.start()
+            while shared := next((n for n in range(start, 1, -1) if question[start - n:start] in title), 0):
+                start -= shared
+            if start < found.start() or bare and _says(_squash(question), said):
+                names.append(question[start:found.end() if bare else found.start()])
+    return sorted(names, key=len, reverse=True)
 
 
 def _says(text: str, kind: str) -> bool:
@@ -117,9 +134,13 @@ def _shared_bigrams(title: str, text: str) -> int:
     return sum(gram in text for gram in grams)
 
 
+def attachments_named(question: str) -> set[str]:
+    return {f"附件{n}" for n in _ATTACHMENT.findall(question)}
+
+
 def in_named_attachments(question: str, hits: list[Hit]) -> list[Hit]:
     """A question that names an attachment (附件2里…) is answered from it: the clauses found inside the
     attachments it names, when any were found; else all."""
-    named = {f"附件{n}" for n in _ATTACHMENT.findall(question)}
+    named = attachments_named(question)
     inside = [h for h in hits if h.clause.ref.split("·")[0] in named] if named else []
     return inside or hits

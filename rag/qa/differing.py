@@ -1,9 +1,11 @@
 """Values that differ between documents. When another document of the library states a different number for
 the same thing an answer gives a number for (the same item, the same unit, another value), the answer shows
-each document's statement with the document's date, newest first, and says that they differ."""
+each document's statement with the document's date, newest first, and says that they differ; and a rule of
+those documents on which prevails when they disagree (与本办法不一致的，按照本办法执行), when one has one."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +17,8 @@ from .answerers.extractive import matches_concept
 SAME_THING = 0.6  # another sentence speaks of the same thing when it names this share of what the answer's does
 SAME_PHRASE_MARGIN = 2  # ... and shares at least this many characters around its rarest word
 DIFFERING_LEAD = "注意：各文件对此规定的数值不同，按成文日期从新到旧列出："
+# a sentence saying which text prevails where texts disagree: 与本办法不一致的，按照本办法执行 / 以本规定为准
+_PRECEDENCE = re.compile(r"不一致[的时]?[，,]?\s*(?:按照|依照|按|以)[^，。；]{1,16}(?:执行|为准)")
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,16 @@ def with_differences(query: Query, answer: Answer, hits: list[Hit], context: Ans
     shown = [g for g in given if g.clause.doc_id == best.clause.doc_id] + differing
     shown.sort(key=lambda s: context.documents[s.clause.doc_id].meta.sort_date, reverse=True)
     statements = [Statement(f"（{context.documents[s.clause.doc_id].meta.date}）{s.text}", s.clause.ref) for s in shown]
-    return build_answer(query, statements, list(dict.fromkeys(s.clause for s in shown)), hits, DIFFERING_LEAD)
+    rules = _precedence(context, dict.fromkeys(s.clause.doc_id for s in shown))
+    statements += [Statement(text, clause.ref) for clause, text in rules]
+    clauses = list(dict.fromkeys([*(s.clause for s in shown), *(clause for clause, _ in rules)]))
+    return build_answer(query, statements, clauses, hits, DIFFERING_LEAD)
+
+
+def _precedence(context: AnswerContext, doc_ids) -> list[tuple[Clause, str]]:
+    """Each document's sentences that say which text prevails where texts disagree."""
+    return [(clause, sentence) for doc_id in doc_ids for clause in context.documents[doc_id].clauses
+            for sentence in clause_sentences(clause) if _PRECEDENCE.search(sentence)]
 
 
 def _said(clause: Clause, text: str, concepts: list[Concept]) -> _Said:

@@ -5,6 +5,7 @@
 - a property of table rows: 哪些没有基期值, 目标比基期还低的, 哪些带≥, 有没有两个目标一样的
 - list: 有哪些, 哪几个, 分别是, 包括什么
 - claim: a statement put up for confirmation (…吧, 对吗, 是不是, 是吗)
+- source: which document says it (哪个文件规定的, 出自哪): answered with every document that does
 - about self: the asker speaks of their own enterprise (我们, 我司, 本公司, 湘潭一家钢厂, 做家电配件的厂)
 - describes: the asker describes a thing in their own words instead of naming it (…的那种技术, 这一类, 那个行当),
   or asks what the plan calls it (叫什么, 怎么说, 有这个提法吗): words the plan never uses are expected
@@ -61,6 +62,7 @@ class Intent:
     which_of: bool = False  # 哪个更高/谁多: a choice between the items the question names
     wants_list: bool = False
     claim: bool = False
+    source: bool = False  # 哪个文件规定的: which documents say it, not the detail it names
     about_self: bool = False  # the asker describes their own enterprise (我们是做…的)
     describes: bool = False  # a thing described, not named (…的那种技术, 规划里叫什么)
     row_property: RowProperty | None = None  # 哪些指标没有基期值: the rows that have a property
@@ -97,6 +99,10 @@ _ROW_PROPERTIES = (
     (RowProperty.BOUND, re.compile(r"[≥≤]|下限|上限|(?:带|有)[“\"]?(?:以上|不少于|不低于)")),
     (RowProperty.EQUAL, re.compile(r"一模一样|(?:相同|一样|相等|持平)的?(?:吗|？|\?|$)|目标(?:相同|一样|相等)")),
 )
+_SOURCE = re.compile(r"(?:哪|什么)(?:个|一个|份|一份|些)?文件|出自哪|出处")
+# the words that ask for the source, which say nothing of what is looked up: 这话是哪个文件说的, 出自哪里
+_SOURCE_WORDS = re.compile(r"[，,]?(?:这(?:话|句话|条|个|项)?|这个说法)?(?:是|在|由)?(?:(?:哪|什么)(?:个|一个|份|一份|些)?文件"
+                           r"(?:里|中|上)?(?:规定|说|定|提|讲|写|明确)?(?:的|了)?|出自哪(?:里|儿)?|(?:的)?出处(?:是)?(?:哪里|什么)?)")
 _CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$")
 
 
@@ -132,9 +138,16 @@ def read_intent(question: str) -> Intent:
     return Intent(operation=operation, order=order, top=_top(text) if order else 0, comparison=comparison,
                   threshold=threshold, upper=upper, inclusive=inclusive, upper_inclusive=upper_inclusive,
                   by_change=bool(_BY_CHANGE.search(text)), which_of=bool(which), wants_list=bool(_LIST.search(text)),
-                  claim=bool(_CLAIM.search(text)), about_self=bool(_SELF.search(text)),
+                  claim=bool(_CLAIM.search(text)), source=bool(_SOURCE.search(text)),
+                  about_self=bool(_SELF.search(text)),
                   describes=bool(_DESCRIBES.search(text)),
                   row_property=next((kind for kind, pattern in _ROW_PROPERTIES if pattern.search(text)), None))
+
+
+def without_source_words(question: str) -> str:
+    """The question without the words that ask which document says it (kept when nothing else is left)."""
+    rest = _SOURCE_WORDS.sub("", question).strip("，,？?。 ")
+    return rest if len(re.findall(r"[\u4e00-\u9fff]", rest)) >= 2 else question
 
 
 def _bound(match: re.Match) -> tuple[str, bool]:

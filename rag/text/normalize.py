@@ -23,8 +23,10 @@ def strip_control(text: str, replacement: str = " ") -> str:
 
 
 def decode_bytes(raw: bytes) -> str:
-    """Bytes as text: UTF-8 (with or without BOM), else GB18030, else UTF-8 with invalid bytes replaced."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    """Bytes as text: UTF-8 (with or without BOM), UTF-16 with its BOM (Notepad's “Unicode”), else GB18030,
+    else UTF-8 with invalid bytes replaced."""
+    utf16 = ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ()
+    for encoding in ("utf-8-sig", *utf16, "gb18030"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .base import Block, Extract, ParseError, Table
+from .base import Block, Extract, ParseError, Table, check_legible
 from .docx import read_docx_file
 from .html import read_html_file
 from .pdf import read_pdf_file
@@ -26,7 +26,9 @@ def read_file(path: Path) -> Extract:
     if reader is None:
         raise ParseError(f"{path.name}: 不支持的文件格式（支持 {'、'.join(SUFFIXES)}）")
     try:
-        return reader(path)
+        extract = reader(path)
+        check_legible(extract)
+        return extract
     except ParseError as error:
         raise ParseError(f"{path.name}: {error}") from error
     except OSError as error:

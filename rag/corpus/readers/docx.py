@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 from collections import defaultdict
@@ -17,11 +18,15 @@ from docx.text.paragraph import Paragraph
 from ...text.numerals import chinese_number
 from .base import Block, Extract, ParseError, clean_line, table
 
+log = logging.getLogger(__name__)
+
+
 def read_docx_file(path: Path) -> Extract:
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise ParseError(f"不是有效的 Word（.docx）文件（{error}）") from error
+        log.info("%s: %s", path, error)
+        raise ParseError("不是有效的 Word（.docx）文件：文件已损坏，或是改了扩展名的其他文件（旧版 .doc 请先另存为 .docx）") from error
     numbering = _Numbering(document)
     blocks: list[Block] = []
     for item in document.iter_inner_content():

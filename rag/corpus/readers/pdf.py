@@ -41,7 +41,8 @@ def read_pdf_file(path: Path) -> Extract:
         with pdfplumber.open(str(path)) as pdf:
             pages = [_page_items(page, number) for number, page in enumerate(pdf.pages)]
     except (PdfminerException, PDFSyntaxError, ValueError, TypeError) as error:
-        raise ParseError(f"不是有效的 PDF 文件（{error}）") from error
+        log.info("%s: %s", path, error)
+        raise ParseError("不是有效的 PDF 文件：文件已损坏、不完整，或是改了扩展名的其他文件") from error
     lines = [item for items in pages for item in items if isinstance(item, _Line)]
     if not lines:
         raise ParseError("PDF 没有文字层（可能是扫描件），暂不支持；请提供可复制文字的 PDF、Word 或网页版本")

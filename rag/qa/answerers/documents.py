@@ -20,12 +20,13 @@ _ASKS = (
     ("date", re.compile(rf"{_WHEN}(?:印发|发布|出台|发的|下发|签发)|(?:印发|成文|签发|落款)(?:日期|时间)|哪年(?:印发|发布|出台|发的)")),
     ("effective", re.compile(rf"(?:施行|生效|开始执行|执行){_WHEN}|{_WHEN}(?:开始|起)?(?:施行|生效|执行)|施行日期")),
     ("recipients", re.compile(r"发给|主送|印发给|下发给|发到|发往|印发对象|给哪些(?:单位|部门)")),
+    ("publicity", re.compile(r"公开不公开|是否公开|公不公开|能不能公开|可以公开|公开(?:吗|么|方式|属性)|(?:主动|依申请|不予)公开")),
 )
 # Fields no clause of the text states but the document's header: asking for them is asking about the document.
-_OWN_FIELDS = {"doc_number", "published", "effective"}
+_OWN_FIELDS = {"doc_number", "published", "effective", "publicity"}
 _ABOUT_DOCUMENT = re.compile("|".join((*KINDS, "文件", "这个", "本", "该")))
 _LABELS = {"issuer": "印发机关", "doc_number": "文号", "date": "成文日期", "published": "发布日期",
-           "effective": "施行日期", "recipients": "主送"}
+           "effective": "施行日期", "recipients": "主送", "publicity": "公开方式"}
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from ...corpus.vocab import glosses_in, unanswerable_kinds
 from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
-from ...text import clause_sentences, normalize
+from ...text import clause_sentences, normalize, parse_quantities, quantity_occurs
+from ...text.quantities import digits
 from ..intent import Intent
 from .base import AnswerContext, build_answer, refusal
 
@@ -125,16 +126,20 @@ def _only_scope(query: Query, chosen: list[_ClauseMatch], key: tuple[Concept, ..
     return any(c.salient for c in topic) and not any(c.word in covered for c in topic)
 
 
-def _complementary(matches: list[_ClauseMatch], weights: dict[str, float]) -> list[_ClauseMatch]:
+def _complementary(matches: list[_ClauseMatch], weights: dict[str, float],
+                   every_document: bool = False) -> list[_ClauseMatch]:
     """The best clause, then those of its document that add concepts the chosen ones miss, or any that tie
-    with the best: another document's clause that matches only a part of the question is not its answer."""
+    with the best: another document's clause that matches only a part of the question is not its answer.
+    With every_document (哪个文件规定的) each other document's best clause that covers what the best covers."""
     total = sum(weights.values()) or 1.0
     best = matches[0]
     chosen, covered = [best], set(best.covered)
     for match in matches[1:]:
         new = sum(weights[w] for w in match.covered - covered) / total
         adds = new >= NEW_CONCEPT_SHARE and match.clause.doc_id == best.clause.doc_id
-        if adds or match.score >= TIE_RATIO * best.score:
+        says_too = every_document and match.covered >= best.covered and all(
+            c.clause.doc_id != match.clause.doc_id for c in chosen)
+        if adds or says_too or match.score >= TIE_RATIO * best.score:
             chosen.append(match)
             covered |= match.covered
         if len(chosen) == MAX_CLAUSES:
@@ -179,7 +184,13 @@ def asks_detail(query: Query, intent: Intent) -> bool:
     whether it is right (拿了奖补五年内迁出要追回吧): the documents then confirm or correct it; nor when it
     asks what the documents call a thing it describes (谁有本事谁来干，这叫什么): the name is what is asked."""
     text = normalize(query.text)
-    return bool(query.unanswerable) and not (intent.claim and _STATES_VALUE.search(text)) and not _ASKS_NAME.search(text)
+    return bool(query.unanswerable) and not intent.source and not (
+        intent.claim and _STATES_VALUE.search(text)) and not _ASKS_NAME.search(text)
+
+
+def _claimed_values(query: Query) -> list[str]:
+    """The values with a unit a claim states (五年内 → 5年, 20万, 70%)."""
+    return [q.text for q in parse_quantities(digits(normalize(query.text))) if q.unit]
 
 
 def nearest_clauses(hits: list[Hit]) -> list[Clause]:
@@ -240,13 +251,16 @@ class PassageAnswerer:
         key = query.key_concepts or query.concepts
         known = tuple(c for c in key if c.known)
         weights = self._weights(key, context.idf)
-        matches = self.covering(query, hits, context)
+        matches = self.covering(query, hits, context, intent.source)
         filled, _ = fill_slots(query, matches, context.idf)  # a missing detail was refused earlier
         # a claim that states the detail itself is answered from the clauses giving one, else from any
         matches = filled if filled or asks_detail(query, intent) else matches
         if query.wants_number:
             matches.sort(key=lambda m: 2 if m.states_number else int(m.states_whole_number), reverse=True)
-        chosen = _complementary(matches, weights) if matches else []
+        claimed = _claimed_values(query) if intent.claim else []
+        if claimed:  # 五年内迁出要追回吧: the clause that states the value put up for confirmation, first
+            matches.sort(key=lambda m: not any(quantity_occurs(v, normalize(m.clause.text)) for v in claimed))
+        chosen = _complementary(matches, weights, intent.source) if matches else []
         lead = ""
         if query.wants_number and not any(m.states_number for m in chosen):
             chosen = [m for m in chosen[:1] if m.states_whole_number]
@@ -298,12 +312,17 @@ class PassageAnswerer:
         cited = [c for c in clauses if any(s.ref == c.ref for s in statements)]
         return build_answer(query, statements, cited, hits, "规划原文的用词与提问不同，意思最接近的内容是：")
 
-    def covering(self, query: Query, hits: list[Hit], context: AnswerContext) -> list[_ClauseMatch]:
-        """The top clauses that cover enough of the question, best first."""
+    def covering(self, query: Query, hits: list[Hit], context: AnswerContext,
+                 every_document: bool = False) -> list[_ClauseMatch]:
+        """The top clauses that cover enough of the question, best first; with every_document (哪个文件规定的)
+        also the best clauses of the documents the top lacks (Assistant.retrieve adds each document's own)."""
         key = query.key_concepts or query.concepts
         known = tuple(c for c in key if c.known)
         weights = self._weights(key, context.idf)
-        return [m for m in self._matches(query, hits[:CANDIDATE_CLAUSES], known, weights)
+        head = hits[:CANDIDATE_CLAUSES]
+        others = [h for h in hits[CANDIDATE_CLAUSES:] if every_document and
+                  h.clause.doc_id not in {c.clause.doc_id for c in head}]
+        return [m for m in self._matches(query, head + others, known, weights)
                 if m.coverage >= MIN_CLAUSE_COVERAGE]
 
     # -- pieces ------------------------------------------------------------------------------
