@@ -198,23 +198,30 @@ def nearest_clauses(hits: list[Hit]) -> list[Clause]:
     return [h.clause for h in hits if h.route != Route.REFERENCE][:NEAREST_IN_MEANING]
 
 
-def fill_slots(query: Query, matches: list[_ClauseMatch], idf: Callable[[str], float]) -> tuple[list[_ClauseMatch], str]:
+def fill_slots(query: Query, matches: list[_ClauseMatch], context: AnswerContext) -> tuple[list[_ClauseMatch], str]:
     """Keep the clauses with a sentence that names the question's topic and gives the detail it asks for
     (an amount, a date, a body, a procedure, criteria); also say which detail is missing when none does.
     The topic is the question's most specific known word besides those that ask the detail: a sentence
-    about 标准 in general does not give the 标准 of 小巨人."""
+    about 标准 in general does not give the 标准 of 小巨人. A word of the document's own title or issuer (专项资金
+    of a 专项资金管理办法) is the topic of every clause of that document."""
     key = query.key_concepts or query.concepts
     asking = {reason: pattern for pattern, reason, _ in unanswerable_kinds()}
     for reason, needed in query.unanswerable:
         topic = max((c for c in key if c.known and not (c.generic or c.qualifier)
                      and not re.search(needed, c.word) and not asking[reason].search(c.word)),
-                    key=lambda c: idf(c.word), default=None)
+                    key=lambda c: context.idf(c.word), default=None)
         matches = [m for m in matches if any(
-            s.coverage >= MIN_COVERAGE and re.search(needed, s.text) and (topic is None or topic.word in s.covered)
+            s.coverage >= MIN_COVERAGE and re.search(needed, s.text)
+            and (topic is None or topic.word in s.covered or _titled(topic, m.clause, context))
             for s in m.sentences)]
         if not matches:
             return [], reason
     return matches, ""
+
+
+def _titled(concept: Concept, clause: Clause, context: AnswerContext) -> bool:
+    document = context.documents.get(clause.doc_id)
+    return bool(document) and matches_concept(concept, normalize(document.meta.title + document.meta.issuer).lower())
 
 
 class MissingDetailAnswerer:
@@ -229,7 +236,7 @@ class MissingDetailAnswerer:
             return None
         matches = self.passages.covering(query, hits, context)
         topic = matches[0].clause if matches else None
-        _, missing = fill_slots(query, matches, context.idf)
+        _, missing = fill_slots(query, matches, context)
         if not missing or (intent.describes and self._nearest_give(query, hits)):
             return None
         said = f"规划在【{topic.ref}】提到了相关内容，但" if topic else "规划"
@@ -252,7 +259,7 @@ class PassageAnswerer:
         known = tuple(c for c in key if c.known)
         weights = self._weights(key, context.idf)
         matches = self.covering(query, hits, context, intent.source)
-        filled, _ = fill_slots(query, matches, context.idf)  # a missing detail was refused earlier
+        filled, _ = fill_slots(query, matches, context)  # a missing detail was refused earlier
         # a claim that states the detail itself is answered from the clauses giving one, else from any
         matches = filled if filled or asks_detail(query, intent) else matches
         if query.wants_number:
