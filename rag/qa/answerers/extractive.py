@@ -80,6 +80,19 @@ def with_meanings(text: str) -> str:
     return "\n".join([text, *(g.meaning for g in glosses_in(text))]).lower()
 
 
+def _terms_meant(known: tuple[Concept, ...], statements: list[Statement]) -> str:
+    """The documents' terms the question described in its own words (运货改走水路 → “公转水”): a lead naming
+    them, when a quoted sentence covers a word of the question only through a term's plain meaning."""
+    terms = []
+    for statement in statements:
+        text = normalize(statement.text).lower()
+        for gloss in glosses_in(normalize(statement.text)):
+            meaning = normalize(gloss.meaning).lower()
+            if any(matches_concept(c, meaning) and not matches_concept(c, text) for c in known):
+                terms.append(gloss.term)
+    return f"规划中的说法是{quoted(list(dict.fromkeys(terms)))}：" if terms else ""
+
+
 def has_quantity(text: str) -> bool:
     return bool(re.search(r"\d", _YEAR.sub("", text)))
 
@@ -296,7 +309,7 @@ class PassageAnswerer:
             return refusal(query, hits, f"规划没有给出{'、'.join(unsaid)}的这一数值。")
         statements = [Statement(_statement_text(m.clause, s.text), m.clause.ref)
                       for m in chosen for s in self._best_sentences(query, m, whole=bool(lead))]
-        return build_answer(query, statements, [m.clause for m in chosen], hits, lead)
+        return build_answer(query, statements, [m.clause for m in chosen], hits, lead or _terms_meant(known, statements))
 
     @staticmethod
     def _nearest_in_meaning(query: Query, hits: list[Hit], context: AnswerContext) -> Answer | None:
