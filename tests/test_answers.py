@@ -306,6 +306,36 @@ def test_a_part_asking_only_a_detail_asks_it_of_the_first_parts_subject(assistan
     assert assistant.ask("绿色工厂怎么认定？需要满足哪些条件？").refused
 
 
+def test_a_later_part_is_asked_of_the_first_parts_opening_phrase(assistant):
+    parts = split_question("智能网联汽车，规划定了什么目标？长沙有份吗？", assistant.tokenizer)
+    assert parts == ["智能网联汽车，规划定了什么目标", "智能网联汽车，长沙有份吗"]
+
+
+def test_a_word_read_only_across_two_words_is_not_in_the_corpus(assistant):
+    """企业主体 holds 业主, but reads 企业 + 主体; 新能源 holds 能源 and 上下游 holds 下游 as words."""
+    tokenizer = assistant.tokenizer
+    assert not tokenizer.in_corpus("业主") and tokenizer.in_corpus("企业")
+    assert tokenizer.in_corpus("能源") and tokenizer.in_corpus("下游")
+
+
+def test_a_stated_value_with_no_word_that_asks_is_checked_not_asked(assistant):
+    from rag.qa.answerers.extractive import asks_detail
+    from rag.qa.intent import read_intent
+
+    for question, asks in (("智能工厂奖励500万元？", False), ("智能工厂奖励多少？", True)):
+        assert asks_detail(analyze(question, assistant.tokenizer), read_intent(question)) is asks
+
+
+def test_the_slots_read_what_is_asked_not_every_word_that_names_it(assistant):
+    """截止之后 names the deadline as a point in time, not asks its date; a 奖励标准 is an amount, not criteria."""
+    from rag.corpus.vocab import unanswerable_kinds
+
+    assert not analyze("材料提交截止之后几个工作日内公布结果？", assistant.tokenizer).unanswerable
+    assert analyze("申报截止是哪天？", assistant.tokenizer).unanswerable
+    criteria = next(needed for _, reason, needed in unanswerable_kinds() if "条件、标准" in reason)
+    assert not re.search(criteria, "奖励标准按照第六条执行") and re.search(criteria, "认定标准由省里制定")
+
+
 def test_a_detail_must_be_given_of_the_questions_own_topic(assistant):
     """Sentences that speak of 标准 in general do not give the criteria of 单项冠军."""
     answer = assistant.ask("单项冠军企业的认定有什么标准？")

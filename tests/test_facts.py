@@ -60,3 +60,11 @@ def test_item_catalogue_has_categories_from_the_outline(plan):
     assert category_of("培育千亿级企业") == "培育千亿级企业"
     rail = next(i for i in plan.items if i.name == "轨道交通装备产业")
     assert "株洲" in rail.places
+
+
+def test_a_fact_quoted_without_its_year_is_said_of_it(plan):
+    """力争软件业务收入达到2500亿元 leaves 2030年 to the sentence around it: the quote carries it."""
+    from rag.qa.answerers.quantitative import fact_statement
+
+    fact = _fact(plan, "二（三）3", subject="软件")
+    assert fact_statement(fact).text == "（2030年）力争软件业务收入达到2500亿元"

@@ -31,6 +31,9 @@ _SUFFIXES = ("产业", "制造业", "服务业", "地区")
 MAX_ELIDED = 2  # characters an abbreviation may leave out (工机械 for 工程机械)
 MAX_EXPANSIONS = 2  # more candidate phrases than this: too ambiguous to read the word as any of them
 CORPUS_SCANS_CACHED = 1 << 14
+MAX_CROSSING = 4  # characters before a form that a word crossing into it may start
+CROSSING_DOMINANCE = 5  # how much more common (jieba's word frequencies) a crossing word must be to be what is read
+OCCURRENCES_CHECKED = 20
 
 
 class Tokenizer:
@@ -58,6 +61,7 @@ class Tokenizer:
         # scans of the whole corpus text, remembered per form: their cost grows with the corpus
         self._contains = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.__contains__)
         self._count = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.count)
+        self._written = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self._as_written)
         # what 今年 means: the year of the newest document (documents speak of their own time), else today's
         self.current_year = max((d.meta.year for d in documents), default=0) or date.today().year
 
@@ -109,7 +113,20 @@ class Tokenizer:
         return bool(self._jieba.FREQ.get(word))
 
     def in_corpus(self, form: str) -> bool:
-        return self._contains(form.lower())
+        """Whether the corpus writes a form: as a word or inside one (能源 of 新能源), not only where a far more
+        common word begins before it and ends inside it (保费 of 担保费, read 担保 + 费)."""
+        return self._contains(form.lower()) and self._written(form.lower())
+
+    def _as_written(self, form: str) -> bool:
+        common = self._jieba.FREQ.get(form) or 0
+        start, checked = self.corpus_text.find(form), 0
+        while start >= 0 and checked < OCCURRENCES_CHECKED:
+            if not any((self._jieba.FREQ.get(self.corpus_text[begin:end]) or 0) > CROSSING_DOMINANCE * common
+                       for begin in range(max(0, start - MAX_CROSSING), start)
+                       for end in range(start + 1, start + len(form))):
+                return True
+            start, checked = self.corpus_text.find(form, start + 1), checked + 1
+        return checked == OCCURRENCES_CHECKED  # too common to check every occurrence: taken as written
 
     def in_meanings(self, form: str) -> bool:
         """Whether the plain meaning of one of the documents' terms uses a form."""

@@ -89,8 +89,7 @@ def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTIO
     if len(distinct) < 2:
         return [text] if len(clauses) < 2 else distinct  # “新材料目标？新材料目标？…” asks one thing
     clauses = distinct
-    first = analyzer(clauses[0]).key_concepts
-    subject = next((c.word for c in first if c.known and not c.qualifier and not c.proper), "")
+    subject = _subject(clauses[0], analyzer)
     parts = [clauses[0]]
     for clause in clauses[1:]:
         completed = complete_follow_up(clause, clauses[0], tokenizer)  # “…目标多少？生物医药呢？”
@@ -181,6 +180,16 @@ def _names_own_subject(concepts: tuple[Concept, ...], tokenizer: Tokenizer) -> b
     own = [c for c in concepts if c.known and not c.qualifier and not c.proper]
     return any(form in tokenizer.topics or 0 < tokenizer.occurrences(form) <= DISTINCTIVE_COUNT
                for c in own for form in c.forms)
+
+
+def _subject(clause: str, analyzer: Callable[[str], Query]) -> str:
+    """What a question's first part is about: its opening phrase when that asks nothing (省级制造业创新中心奖励，
+    规划和办法说的一样吗), else its first key word that is no clause reference (第三十条 is where, not what)."""
+    opening = _COMMA.split(clause)[0]
+    if opening != clause and not ASKS.search(opening) and any(c.known for c in analyzer(opening).key_concepts):
+        return opening + "，"
+    return next((c.word for c in analyzer(clause).key_concepts
+                 if c.known and not c.qualifier and not c.proper and not _clause_refs(c.word)), "")
 
 
 def _without_details(text: str) -> str:

@@ -15,6 +15,7 @@ from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, St
 from ...text import clause_sentences, normalize, parse_quantities, quantity_occurs
 from ...text.quantities import digits
 from ..intent import Intent
+from ..query import ASKS
 from .base import AnswerContext, build_answer, refusal
 
 MIN_COVERAGE = 0.4  # share of the question's concepts the cited clauses (with their titles) must cover
@@ -194,11 +195,12 @@ def answer_out_of_scope(query: Query, intent: Intent, hits: list[Hit], context: 
 
 def asks_detail(query: Query, intent: Intent) -> bool:
     """Whether the question asks a detail (an amount, a date): not when it states one itself and asks only
-    whether it is right (拿了奖补五年内迁出要追回吧): the documents then confirm or correct it; nor when it
-    asks what the documents call a thing it describes (谁有本事谁来干，这叫什么): the name is what is asked."""
+    whether it is right (拿了奖补五年内迁出要追回吧, or 首次拨70%？ with no word that asks): the documents then
+    confirm or correct it; nor when it asks what the documents call a thing it describes (谁有本事谁来干，这叫什么):
+    the name is what is asked."""
     text = normalize(query.text)
     return bool(query.unanswerable) and not intent.source and not (
-        intent.claim and _STATES_VALUE.search(text)) and not _ASKS_NAME.search(text)
+        (intent.claim or not ASKS.search(text)) and _STATES_VALUE.search(text)) and not _ASKS_NAME.search(text)
 
 
 def _claimed_values(query: Query) -> list[str]:

@@ -37,7 +37,11 @@ def _unit_of_difference(unit: str) -> str:
 
 
 def fact_statement(fact: Fact) -> Statement:
-    return Statement(fact.span if fact.subject in fact.span else f"{fact.subject}：{fact.span}", fact.ref)
+    """The fact's words, with its subject and its year where the words leave them to the sentence around them
+    (到2031年，全市…达到40家 → the span 全市…达到40家 said of 2031年)."""
+    text = fact.span if fact.subject in fact.span else f"{fact.subject}：{fact.span}"
+    year = f"{fact.year}年"
+    return Statement(text if not fact.year or year in text else f"（{year}）{text}", fact.ref)
 
 
 def answer_from(query: Query, hits: list[Hit], context: AnswerContext, facts: list[Fact],
