@@ -31,6 +31,7 @@ _SUFFIXES = ("产业", "制造业", "服务业", "地区")
 MAX_ELIDED = 2  # characters an abbreviation may leave out (工机械 for 工程机械)
 MAX_EXPANSIONS = 2  # more candidate phrases than this: too ambiguous to read the word as any of them
 CORPUS_SCANS_CACHED = 1 << 14
+TERMS_CACHED = 1 << 15  # texts whose index terms are remembered (a build meets a template's texts in every document)
 
 
 class Tokenizer:
@@ -58,6 +59,7 @@ class Tokenizer:
         # scans of the whole corpus text, remembered per form: their cost grows with the corpus
         self._contains = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.__contains__)
         self._count = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.count)
+        self._terms = lru_cache(maxsize=TERMS_CACHED)(lambda text: tuple(self.words(text)))
         # what 今年 means: the year of the newest document (documents speak of their own time), else today's
         self.current_year = max((d.meta.year for d in documents), default=0) or date.today().year
 
@@ -96,6 +98,11 @@ class Tokenizer:
             for w in self._jieba.cut_for_search(normalize(text).lower())
             if w.strip() and _WORD.search(w) and w not in self.stopwords
         ]
+
+    def terms(self, text: str) -> tuple[str, ...]:
+        """``words`` of a text, remembered: an index build tokenizes the same texts again and again (the
+        glossary's meanings under every clause using a term, the clauses documents share word for word)."""
+        return self._terms(text)
 
     def cut(self, text: str) -> list[str]:
         """The text as written, cut into words (nothing dropped or changed): for finding word boundaries."""
