@@ -88,7 +88,9 @@ class Tokenizer:
         for document in documents:
             for clause in document.clauses:
                 words.update(_QUOTED.findall(clause.text))
-                words.update(g.term for g in glosses_in(clause.text) if _TERM.fullmatch(g.term))
+            # one look per document: no term spans a line break, so this finds what each clause uses
+            text = "\n".join(clause.text for clause in document.clauses)
+            words.update(g.term for g in glosses_in(text) if _TERM.fullmatch(g.term))
         return {w for w in words if len(w) >= 2 and not any(ch.isspace() for ch in w)}
 
     def words(self, text: str) -> list[str]:
