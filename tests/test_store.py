@@ -15,7 +15,7 @@ import pytest
 from rag.config import PROJECT_ROOT
 from rag.corpus.load import load_corpus
 from rag.index.embedded import EmbeddedStore
-from rag.index.nodes import make_nodes
+from rag.index.nodes import GLOSS_KIND, make_nodes
 from rag.index.store import _locked, _read, index_status, open_index, open_store, update_index
 from rag.index.store_api import Filter, IndexDamaged, StoredNode
 
@@ -132,6 +132,17 @@ def test_embedded_lexical_scores_equal_bm25s_full_scoring(assistant):
     expected = sorted(((nodes[i].node_id, float(full[i])) for i in range(len(nodes)) if full[i] > 0),
                       key=lambda pair: -pair[1])[:5]
     assert top == expected
+
+
+def test_node_terms_are_the_words_of_what_the_node_searches(assistant, document):
+    """Terms are remembered per line (heading, chunk, glossary meaning); they must be what segmenting the
+    node's whole searched text gives."""
+    tokenizer = assistant.tokenizer
+    nodes = make_nodes(document, tokenizer)
+    assert sum(n.kind == GLOSS_KIND for n in nodes) > 100
+    for node in nodes:
+        searched = node.text if node.kind == GLOSS_KIND else node.context + "\n" + node.text
+        assert node.terms == tuple(tokenizer.words(searched) or ["∅"]), node.node_id
 
 
 # ------------------------------------------------------------------------------------------- the index on disk

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 import bm25s
@@ -24,6 +24,12 @@ NODES_FILE = "nodes.json"
 VECTORS_FILE = "vectors.npy"
 BM25_FILE = "bm25.npz"
 FILES = (NODES_FILE, VECTORS_FILE, BM25_FILE)
+_NODE_FIELDS = tuple(field.name for field in fields(StoredNode))
+
+
+def _row(node: StoredNode) -> dict:
+    """A node as a JSON object (``dataclasses.asdict`` would deep-copy every term: a third of a build's store work)."""
+    return {name: getattr(node, name) for name in _NODE_FIELDS}
 
 
 class _Postings:
@@ -133,7 +139,7 @@ class EmbeddedStore:
     def persist(self, folder: Path) -> list[str]:
         if self._postings is None:
             self._postings = _Postings.score([node.terms for node in self._nodes])
-        (folder / NODES_FILE).write_text(json.dumps([asdict(n) for n in self._nodes], ensure_ascii=False), "utf-8")
+        (folder / NODES_FILE).write_text(json.dumps([_row(n) for n in self._nodes], ensure_ascii=False), "utf-8")
         with (folder / VECTORS_FILE).open("wb") as handle:
             np.save(handle, self._vectors, allow_pickle=False)
         self._postings.save(folder / BM25_FILE)

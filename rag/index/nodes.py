@@ -47,14 +47,15 @@ def make_nodes(document: Document, tokenizer: Tokenizer) -> list[StoredNode]:
     nodes = []
     for clause in document.clauses:
         context = " ".join(clause.title_path[-2:])
-        chunks = [(str(clause.kind), context + "\n" + chunk, chunk)
+        # the terms of "context\nchunk": jieba segments the two lines apart, so each line's terms are
+        # remembered on their own (documents share headings, clauses and the glossary's meanings)
+        chunks = [(str(clause.kind), tokenizer.terms(context) + tokenizer.terms(chunk), chunk)
                   for chunk in chunk_text(_searchable_text(clause, document))]
-        chunks += [(GLOSS_KIND, gloss.text, gloss.text) for gloss in glosses_in(clause.text)]
-        for i, (kind, searched, chunk) in enumerate(chunks):
+        chunks += [(GLOSS_KIND, tokenizer.terms(gloss.text), gloss.text) for gloss in glosses_in(clause.text)]
+        for i, (kind, terms, chunk) in enumerate(chunks):
             nodes.append(StoredNode(
                 node_id=f"{document.doc_id}:{clause.ref}#{i}", doc_id=document.doc_id, ref=clause.ref, chunk=i,
-                kind=kind, title=clause.title, context=context, text=chunk,
-                terms=tuple(tokenizer.words(searched) or ["∅"]),
+                kind=kind, title=clause.title, context=context, text=chunk, terms=terms or ("∅",),
                 issuer=meta.issuer, year=meta.year, status=meta.status,
             ))
     return nodes

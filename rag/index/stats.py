@@ -29,9 +29,9 @@ class DocumentStats:
 
     @classmethod
     def of(cls, document: Document, tokenizer: Tokenizer) -> "DocumentStats":
-        frequencies = Counter(w for clause in document.clauses for w in set(tokenizer.words(clause.text)))
+        frequencies = Counter(w for clause in document.clauses for w in set(tokenizer.terms(clause.text)))
         rows = tuple(
-            IndicatorWords(document.doc_id, row.ref, tuple(sorted(set(tokenizer.words(row.name)))))
+            IndicatorWords(document.doc_id, row.ref, tuple(sorted(set(tokenizer.terms(row.name)))))
             for row in document.indicators
         )
         return cls(document.doc_id, len(document.clauses), dict(frequencies), rows)

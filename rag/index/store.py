@@ -152,14 +152,15 @@ def _update(settings, embedder, tokenizer, documents, full, started) -> BuildRep
         store.delete(doc_id)
         doc_stats.pop(doc_id, None)
     todo = [by_id[i] for i in status.added + status.changed]
-    nodes: list[StoredNode] = [node for document in todo for node in make_nodes(document, tokenizer)]
+    made = {document.doc_id: make_nodes(document, tokenizer) for document in todo}
+    nodes: list[StoredNode] = [node for own in made.values() for node in own]
     if nodes:
         store.upsert(nodes, _embed(embedder, [embed_text(n) for n in nodes]))
     for document in todo:
         doc_stats[document.doc_id] = DocumentStats.of(document, tokenizer)
     entries = {doc_id: manifest["documents"][doc_id] for doc_id in status.unchanged}
     for document in todo:
-        own = [n for n in nodes if n.doc_id == document.doc_id]
+        own = made[document.doc_id]
         entries[document.doc_id] = {"fingerprint": document_fingerprint(document), "title": document.meta.title,
                                     "source": document.meta.source, "nodes": len(own),
                                     "refs": sorted({n.ref for n in own})}

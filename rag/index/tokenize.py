@@ -34,6 +34,7 @@ CORPUS_SCANS_CACHED = 1 << 14
 MAX_CROSSING = 4  # characters before a form that a word crossing into it may start
 CROSSING_DOMINANCE = 5  # how much more common (jieba's word frequencies) a crossing word must be to be what is read
 OCCURRENCES_CHECKED = 20
+TERMS_CACHED = 1 << 15  # texts whose index terms are remembered (a build meets a template's texts in every document)
 
 
 class Tokenizer:
@@ -62,6 +63,7 @@ class Tokenizer:
         self._contains = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.__contains__)
         self._count = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.count)
         self._written = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self._as_written)
+        self._terms = lru_cache(maxsize=TERMS_CACHED)(lambda text: tuple(self.words(text)))
         # what 今年 means: the year of the newest document (documents speak of their own time), else today's
         self.current_year = max((d.meta.year for d in documents), default=0) or date.today().year
 
@@ -90,7 +92,9 @@ class Tokenizer:
         for document in documents:
             for clause in document.clauses:
                 words.update(_QUOTED.findall(clause.text))
-                words.update(g.term for g in glosses_in(clause.text) if _TERM.fullmatch(g.term))
+            # one look per document: no term spans a line break, so this finds what each clause uses
+            text = "\n".join(clause.text for clause in document.clauses)
+            words.update(g.term for g in glosses_in(text) if _TERM.fullmatch(g.term))
         return {w for w in words if len(w) >= 2 and not any(ch.isspace() for ch in w)}
 
     def words(self, text: str) -> list[str]:
@@ -100,6 +104,11 @@ class Tokenizer:
             for w in self._jieba.cut_for_search(normalize(text).lower())
             if w.strip() and _WORD.search(w) and w not in self.stopwords
         ]
+
+    def terms(self, text: str) -> tuple[str, ...]:
+        """``words`` of a text, remembered: an index build tokenizes the same texts again and again (the
+        glossary's meanings under every clause using a term, the clauses documents share word for word)."""
+        return self._terms(text)
 
     def cut(self, text: str) -> list[str]:
         """The text as written, cut into words (nothing dropped or changed): for finding word boundaries."""

@@ -38,7 +38,7 @@ class SearchText:
     def __init__(self, text: str, tokenizer: Tokenizer):
         self.folded = fold_word(text)
         self._tokenizer = tokenizer
-        self._words: list[str] | None = None
+        self._words: tuple[str, ...] | None = None
 
     def has(self, word: str) -> bool:
         word = fold_word(word)
@@ -47,7 +47,7 @@ class SearchText:
         if len(word) > 2:
             return True
         if self._words is None:
-            self._words = self._tokenizer.words(self.folded)
+            self._words = self._tokenizer.terms(self.folded)  # remembered: copies of a document share sentences
         return any(word in token for token in self._words)
 
     def longest_matches(self, words: Iterable[str]) -> list[tuple[int, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from ...text import strip_control
@@ -48,11 +49,13 @@ def check_legible(extract: Extract) -> None:
     text = "".join(b if isinstance(b, str) else "".join("".join(r) for r in b.rows) for b in extract.blocks)
     if not text.strip():
         return  # an empty file, said as such by the parser
-    letters = [c for c in text
-               if c == REPLACEMENT or ord(c) > 0x7F and unicodedata.category(c) in ("Lo", "Lm", "Nl", "No")]
+    # each distinct character judged once (start-up reads every document of the library)
+    letters = {c: n for c, n in Counter(text).items()
+               if c == REPLACEMENT or ord(c) > 0x7F and unicodedata.category(c) in ("Lo", "Lm", "Nl", "No")}
     if not any(_han(c) for c in letters):
         raise ParseError(NO_CHINESE)
-    if len(letters) >= MIN_LETTERS and sum(map(_common, letters)) < COMMON_SHARE * len(letters):
+    total = sum(letters.values())
+    if total >= MIN_LETTERS and sum(n for c, n in letters.items() if _common(c)) < COMMON_SHARE * total:
         raise ParseError(GARBLED)
 
 
