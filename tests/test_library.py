@@ -153,6 +153,12 @@ def test_values_that_differ_between_documents_are_shown_with_their_dates_newest_
     assert "数值不同" not in one.text and {c.doc_id for c in one.citations} == {"qinglan_manufacturing_plan"}
 
 
+def test_only_values_in_the_unit_asked_can_differ(library):
+    """Rewards in 万元 that differ between documents are no difference in how many 家 there are."""
+    answer = library.ask("上市企业现在几家？")
+    assert not answer.refused and "数值不同" not in answer.text and "15家" in answer.text
+
+
 def test_values_that_agree_are_not_called_different(library):
     answer = library.ask("对新认定的省级制造业创新中心奖励多少？")
     assert not answer.refused and "300万元" in answer.text and "数值不同" not in answer.text
