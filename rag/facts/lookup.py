@@ -33,6 +33,7 @@ class FactLookup:
     def __init__(self, plan: PlanFacts):
         self.plan = plan
         self.item_of = {item.ref: item for item in plan.items}
+        self._stating = {(f.doc_id, f.ref) for f in plan.facts}  # the clauses that state a number
         self._subjects = {normalize(f.subject).lower() for f in plan.facts} | {
             normalize(i.name).lower() for i in plan.items}
 
@@ -82,6 +83,9 @@ class FactLookup:
         if not named and any(self._named_by_run(q, names[0]) for q in written):
             named = [len(question)]
         return named, sum(any(f.lower() in joined for f in c.forms) for c in key)
+
+    def states_number(self, item: Item) -> bool:
+        return (item.doc_id, item.ref) in self._stating
 
     def items_named_in(self, text: str) -> list[Item]:
         question = normalize(text).lower()

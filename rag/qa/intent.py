@@ -65,6 +65,7 @@ class Intent:
     source: bool = False  # 哪个文件规定的: which documents say it, not the detail it names
     about_self: bool = False  # the asker describes their own enterprise (我们是做…的)
     describes: bool = False  # a thing described, not named (…的那种技术, 规划里叫什么)
+    asks_name: bool = False  # what the documents call it is what is asked (这种做法叫什么, 有这个提法吗)
     row_property: RowProperty | None = None  # 哪些指标没有基期值: the rows that have a property
 
 
@@ -90,7 +91,8 @@ _BETWEEN = re.compile(rf"({_AMOUNT})\s*(?:到|至|～|~|-|—)\s*({_AMOUNT})(?:�
 _LIST = re.compile(r"哪些|哪几|都有|有什么|有啥|包括|包含|分别|列举|列出|各(?:自|是)|是哪(?:几|些)")
 _SELF = re.compile(r"我们|我司|我公司|我厂|我家|咱们|咱家|俺们|本公司|本企业|本厂|^我|"
                    r"一家[^，。？?]{0,12}(?:厂|企业|公司)|做[^，。？?]{1,12}的(?:厂|小厂|企业|公司|工厂)")
-_DESCRIBES = re.compile(r"叫(?:什么|啥|做什么|法)|怎么(?:说|叫|称呼|表述|提)|(?:说法|提法|叫法|称呼)|这么说|指的是什么|"
+_ASKS_NAME = re.compile(r"叫(?:什么|啥|做什么)|(?:什么|啥)(?:说法|提法|叫法|名堂)|(?:有|是)(?:这个|这种|什么)?(?:说法|提法)")
+_DESCRIBES = re.compile(rf"{_ASKS_NAME.pattern}|叫法|怎么(?:说|叫|称呼|表述|提)|(?:说法|提法|叫法|称呼)|这么说|指的是什么|"
                         r"的(?:那|这)(?:种|类|一类|个|些|部分|块|一块|样)|(?:那|这)(?:一|个)?(?:行当|行业|一行|摊子|类|种)")
 _ROW_PROPERTIES = (
     (RowProperty.NO_BASE, re.compile(r"(?:没有|无|缺|空着?)(?:的)?基期|基期(?:值|数)?[^，。？?]{0,4}(?:空|没有|没给|缺|斜杠|/)")),
@@ -140,7 +142,7 @@ def read_intent(question: str) -> Intent:
                   by_change=bool(_BY_CHANGE.search(text)), which_of=bool(which), wants_list=bool(_LIST.search(text)),
                   claim=bool(_CLAIM.search(text)), source=bool(_SOURCE.search(text)),
                   about_self=bool(_SELF.search(text)),
-                  describes=bool(_DESCRIBES.search(text)),
+                  describes=bool(_DESCRIBES.search(text)), asks_name=bool(_ASKS_NAME.search(text)),
                   row_property=next((kind for kind, pattern in _ROW_PROPERTIES if pattern.search(text)), None))
 
 

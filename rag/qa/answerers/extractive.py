@@ -32,7 +32,6 @@ NEAREST_IN_MEANING = 2  # clauses quoted, one sentence each, for a thing describ
 _YEAR = re.compile(r"\d{4}年")
 _WH = r"啥|什么|哪些|哪几|哪个|哪类|怎样|怎么样"
 _STATES_VALUE = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|项|家|年|月|日|号|天|倍|成|万|亿|%)")
-_ASKS_NAME = re.compile(r"叫(?:什么|啥|做什么)|(?:什么|啥)(?:说法|提法|叫法|名堂)|(?:有|是)(?:这个|这种|什么)?(?:说法|提法)")
 _RATIO_BASE = re.compile(r"占[^，。；、]{1,24}?(?:比重|比例)")  # "A占B比重": the number is about A, not B
 
 
@@ -200,7 +199,7 @@ def asks_detail(query: Query, intent: Intent) -> bool:
     the name is what is asked."""
     text = normalize(query.text)
     return bool(query.unanswerable) and not intent.source and not (
-        (intent.claim or not ASKS.search(text)) and _STATES_VALUE.search(text)) and not _ASKS_NAME.search(text)
+        (intent.claim or not ASKS.search(text)) and _STATES_VALUE.search(text)) and not intent.asks_name
 
 
 def _claimed_values(query: Query) -> list[str]:

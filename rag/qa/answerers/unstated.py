@@ -17,8 +17,7 @@ def answer_unstated_number(query: Query, intent: Intent, hits: list[Hit], contex
     # a fact the question names in its own words (not through an alias: 营收 would name every 营业收入 row)
     if not items or context.facts.named_in(query.text, by_name=True):
         return None
-    stated = {(f.doc_id, f.ref) for f in context.facts.plan.facts}
-    if any((item.doc_id, item.ref) in stated for item in items):
+    if any(context.facts.states_number(item) for item in items):
         return None
     item = items[0]
     where = f"“{item.category}”中的" if item.category and item.category != item.name else ""
