@@ -157,9 +157,10 @@ def test_a_part_that_names_nothing_new_stays_with_its_question(assistant):
 
 
 def test_a_part_asking_what_plans_never_give_is_refused_on_its_own(assistant, document):
+    """The answered part stays; the question as a whole is flagged as not all answered by the plan."""
     answer = assistant.ask("电子信息制造业营收目标多少？省里补贴多少钱？")
     ref, target = _revenue(document, "电子信息制造业")
-    assert not answer.refused and target in answer.text and "未规定具体的资金" in answer.text
+    assert answer.refused and target in answer.text and "未规定具体的资金" in answer.text
     assert [c.ref for c in answer.citations] == [ref]  # not the nearest clauses of the refused part
 
 
@@ -351,6 +352,19 @@ def test_a_wrong_category_claim_is_answered_with_the_plans_heading(assistant):
 def test_a_subsidy_is_not_given_by_a_revenue_figure(assistant):
     answer = assistant.ask("新能源汽车产业有多少补贴？")
     assert answer.refused and "未规定具体的资金" in answer.text and "4000" not in answer.text
+
+
+def test_how_many_of_a_thing_promised_only_as_a_batch_is_refused_with_the_phrase(assistant):
+    answer = assistant.ask("工业大模型要培育多少个？")
+    assert answer.refused and "培育一批" in answer.text and "没有给出具体数量" in answer.text
+    assert "【三（四）1】" in answer.text and "2500" not in answer.text
+    assert not assistant.ask("国家级专精特新小巨人企业到2030年要达到多少家？").refused
+
+
+def test_which_are_the_counted_things_is_refused_with_the_count(assistant):
+    answer = assistant.ask("那5家营收千亿的企业分别是哪几家？")
+    assert answer.refused and "5家" in answer.text and "【专栏·指标9】" in answer.text and "没有列出" in answer.text
+    assert not assistant.ask("四大区域分别是哪些？").refused
 
 
 def test_a_year_is_answered_only_by_a_figure_for_that_year(assistant):

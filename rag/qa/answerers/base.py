@@ -91,8 +91,10 @@ def refusal(query: Query, hits: list[Hit], reason: str) -> Answer:
 
 def combine(question: str, parts: list[str], answers: list[Answer], notice: str = "") -> Answer:
     """One answer to a question that asks several things: each part's answer under the part it answers.
-    It is refused only when every part is; then it lists the clauses nearest to each."""
-    refused = all(a.refused for a in answers)
+    It counts as refused when any part is (what the official asked is not all in the documents), and it
+    cites the answered parts' clauses, or when every part is refused the clauses nearest to each."""
+    refused = any(a.refused for a in answers)
+    answered = any(not a.refused for a in answers)
     lines, citations, statements = [], {}, []
     for part, answer in zip(parts, answers, strict=True):
         lines.append(f"关于“{part}”：")
@@ -105,7 +107,7 @@ def combine(question: str, parts: list[str], answers: list[Answer], notice: str 
             lines.extend(own or ["见上文" + "".join(dict.fromkeys(f"【{s.ref}】" for s in answer.statements)) + "。"])
         else:
             lines.append(answer.text)
-        if refused or not answer.refused:  # an answered part's evidence, not another part's nearest clauses
+        if not (answered and answer.refused):  # an answered part's evidence, not another part's nearest clauses
             for citation in answer.citations:
                 citations.setdefault(citation.ref, citation)
             statements.extend(new)

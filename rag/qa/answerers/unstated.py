@@ -1,13 +1,25 @@
-"""A number asked of an item of the outline that states none (人工智能 among the 未来产业 has no 营收 target):
-the item's own clause is where its numbers would be, so the answer says where the item is and that the
-document gives no number for it, instead of quoting another item's figure."""
+"""A number asked of something the documents name without giving one: an item of the outline that states
+none (人工智能 among the 未来产业 has no 营收 target), or a thing they quantify only as 一批/若干 (培育一批工业
+大模型). The answer says where the thing is named and that no number is given, instead of quoting another
+thing's figure."""
 
 from __future__ import annotations
 
-from ...facts import Item
+import re
+
+from ...facts import Item, Role
+from ...facts.lookup import stems
 from ...schema import Answer, Hit, Query
+from ...text import clause_sentences, normalize, parse_quantities
+from ...text.quantities import digits
 from ..intent import Intent
 from .base import AnswerContext, refusal
+from .extractive import CANDIDATE_CLAUSES, matches_concept
+
+# 一批/若干/一系列 and the words they count, up to the end of the phrase
+_VAGUE_COUNT = re.compile(r"(?:一大?批|若干|一系列|一些)([^，。；：]{1,20})")
+_COUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]|年)")  # a figure, not a year
+_COUNTED = re.compile(r"(?:多少|几)(?:个|家|项|座|所|条|种|批)([\u4e00-\u9fff]{2,8})")  # 多少个工业大模型
 
 
 def answer_unstated_number(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
@@ -30,3 +42,63 @@ def _named_items(query: Query, context: AnswerContext) -> list[Item]:
     """The items the question names by their whole name (量子科技, 人工智能), not by a part of another's."""
     named = context.facts.items_named_in(query.text)
     return [item for item in named if not any(other is not item and item.name in other.name for other in named)]
+
+
+def answer_vague_count(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    """How many of a thing the documents promise only 一批 of: the sentence that says so, and that it gives no
+    number. Only when no sentence of the top clauses naming the thing states a figure (an indicator row)."""
+    if not query.wants_number or intent.describes or intent.claim or context.facts.named_in(query.text, by_name=True):
+        return None
+    topic = max((c for c in query.key_concepts or query.concepts if c.known and not (c.generic or c.qualifier)),
+                key=lambda c: context.idf(c.word), default=None)
+    if topic is None:
+        return None
+    asked = _COUNTED.search(normalize(query.text))
+    vague = None
+    for hit in hits[:CANDIDATE_CLAUSES]:
+        for sentence in clause_sentences(hit.clause):
+            original = normalize(sentence)
+            text = original.lower()
+            if not matches_concept(topic, text):
+                continue
+            if _COUNT.search(text):
+                return None
+            said = [m for m in _VAGUE_COUNT.finditer(text)
+                    if (asked.group(1) in m.group(1) if asked else matches_concept(topic, m.group(1)))]
+            if vague is None and said:
+                vague = (hit, _phrase(original, said[0].start()))
+    if vague is None:
+        return None
+    hit, phrase = vague
+    reason = f"规划在【{hit.clause.ref}】只说“{phrase}”，没有给出具体数量。"
+    return refusal(query, [hit] + [h for h in hits if h is not hit], reason)
+
+
+def answer_unlisted_members(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    """Which are the N things (那5家千亿企业分别是哪几家), where the documents only count them: the count, cited,
+    and that they are not named. Not when a sentence about them lists that many (三大集群：A、B、C)."""
+    if not query.wants_list or intent.claim:
+        return None
+    stated = [q for q in parse_quantities(digits(normalize(query.text))) if q.unit and q.value is not None]
+    counted = [f for f in context.facts.named_in(query.text, query.concepts)
+               if any(f.value == q.value and f.unit == q.unit for q in stated)]
+    if not counted:
+        return None
+    fact = counted[0]
+    names = stems(fact.subject)
+    for hit in hits[:CANDIDATE_CLAUSES]:
+        for sentence in clause_sentences(hit.clause):
+            text = normalize(sentence).lower()
+            if any(name in text for name in names) and text.count("、") + 1 >= fact.value:
+                return None
+    when = f"{fact.year}年{'基期' if fact.role == Role.BASE else '目标'}" if fact.year else ""
+    reason = f"规划只给出了{fact.subject.removesuffix('数量')}的数量（{when}{fact.quantity}【{fact.ref}】），没有列出具体是哪些。"
+    stating = [h for h in hits if (h.clause.doc_id, h.clause.ref) == (fact.doc_id, fact.ref)]
+    return refusal(query, stating + [h for h in hits if h not in stating], reason)
+
+
+def _phrase(text: str, at: int) -> str:
+    """The part of a sentence between the punctuation around position `at`."""
+    start = max(text.rfind(mark, 0, at) for mark in "，。；：") + 1
+    ends = [i for i in (text.find(mark, at) for mark in "，。；") if i >= 0]
+    return text[start:min(ends, default=len(text))]
