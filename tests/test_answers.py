@@ -361,6 +361,12 @@ def test_how_many_of_a_thing_promised_only_as_a_batch_is_refused_with_the_phrase
     assert not assistant.ask("国家级专精特新小巨人企业到2030年要达到多少家？").refused
 
 
+def test_a_calculation_uses_the_row_the_question_names_not_a_row_sharing_a_shorter_run(assistant):
+    """规模工业单位增加值能耗 is row 18 (its target is words); 规模工业增加值 of row 13 is not what is asked."""
+    answer = assistant.ask("规模工业单位增加值能耗要降多少个百分点？")
+    assert "完成国家下达任务" in answer.text and "专栏·指标13" not in [c.ref for c in answer.citations]
+
+
 def test_which_are_the_counted_things_is_refused_with_the_count(assistant):
     answer = assistant.ask("那5家营收千亿的企业分别是哪几家？")
     assert answer.refused and "5家" in answer.text and "【专栏·指标9】" in answer.text and "没有列出" in answer.text

@@ -76,8 +76,8 @@ def answer_calculation(query: Query, intent: Intent, hits: list[Hit], context: A
         return _sum(query, hits, context, context.facts.named_in(query.text, query.concepts))
     facts = context.facts.named_in(query.text, query.concepts, by_name=True)  # never a number merely alike
     strange = any(c.salient and not c.known for c in query.key_concepts)  # 养老金: a noun no document uses
-    if not facts and hits and hits[0].route == Route.INDICATOR and not strange:  # a row named in the asker's words
-        facts = context.facts.plan.facts_of(hits[0].clause.ref)
+    if hits and hits[0].route == Route.INDICATOR and not strange and _names_row_better(query, hits[0], facts):
+        facts = context.facts.plan.facts_of(hits[0].clause.ref)  # a row named in the asker's words
     if facts and _is_rate(facts[0]) and _CUMULATIVE.search(query.text):
         target = next((f for f in facts if f.role == Role.TARGET and _is_rate(f)), None)
         return _compound(query, hits, context, target) if target else None
@@ -103,6 +103,16 @@ def answer_calculation(query: Query, intent: Intent, hits: list[Hit], context: A
     if target and intent.operation == Operation.RATIO and _is_rate(target):
         return _compound(query, hits, context, target)
     return None
+
+
+def _names_row_better(query: Query, top: Hit, facts: list[Fact]) -> bool:
+    """The question names the top table row more fully than any fact it names by a shorter run (单位增加值能耗
+    names row 18, whose target is words, not the 规模工业增加值 of row 13): that row's numbers, or none, are used."""
+    if any(f.ref == top.clause.ref for f in facts):
+        return False
+    question = normalize(query.text)
+    return shared_run(question, normalize(top.clause.heading)) > max(
+        (shared_run(question, normalize(f.subject)) for f in facts), default=0)
 
 
 def _is_increment(fact: Fact) -> bool:

@@ -9,7 +9,7 @@ import re
 
 from ...facts import Item, Role
 from ...facts.lookup import stems
-from ...schema import Answer, Hit, Query
+from ...schema import Answer, Concept, Hit, Query
 from ...text import clause_sentences, normalize, parse_quantities
 from ...text.quantities import digits
 from ..intent import Intent
@@ -49,8 +49,7 @@ def answer_vague_count(query: Query, intent: Intent, hits: list[Hit], context: A
     number. Only when no sentence of the top clauses naming the thing states a figure (an indicator row)."""
     if not query.wants_number or intent.describes or intent.claim or context.facts.named_in(query.text, by_name=True):
         return None
-    topic = max((c for c in query.key_concepts or query.concepts if c.known and not (c.generic or c.qualifier)),
-                key=lambda c: context.idf(c.word), default=None)
+    topic = _topic(query, context)
     if topic is None:
         return None
     asked = _COUNTED.search(normalize(query.text))
@@ -95,6 +94,13 @@ def answer_unlisted_members(query: Query, intent: Intent, hits: list[Hit], conte
     reason = f"规划只给出了{fact.subject.removesuffix('数量')}的数量（{when}{fact.quantity}【{fact.ref}】），没有列出具体是哪些。"
     stating = [h for h in hits if (h.clause.doc_id, h.clause.ref) == (fact.doc_id, fact.ref)]
     return refusal(query, stating + [h for h in hits if h not in stating], reason)
+
+
+def _topic(query: Query, context: AnswerContext) -> Concept | None:
+    """The question's most specific word the documents use (工业大模型 rather than 培育), as rare as the most
+    common form the documents write it in (规上 is as common as 规模以上)."""
+    return max((c for c in query.key_concepts or query.concepts if c.known and not (c.generic or c.qualifier)),
+               key=lambda c: min(context.idf(form) for form in c.forms), default=None)
 
 
 def _phrase(text: str, at: int) -> str:
