@@ -183,6 +183,12 @@ def test_abbreviation_is_read_as_the_plans_phrase(assistant):
     assert assistant.tokenizer.unabbreviated("想做到") == []
 
 
+def test_a_claim_about_the_documents_date_and_number_is_checked(assistant, document):
+    wrong = assistant.ask("这个规划是2025年发的湘政发〔2025〕6号吧？")
+    assert wrong.text.startswith("不是") and document.meta.doc_number in wrong.text and document.meta.date in wrong.text
+    assert assistant.ask(f"规划的文号是{document.meta.doc_number}吧？").text.startswith("是的")
+
+
 def test_questions_about_the_document_itself(assistant, document):
     recipients = assistant.ask("这份通知下发给哪些单位")
     assert document.meta.recipients in recipients.text and recipients.citations[0].ref == "通知"

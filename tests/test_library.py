@@ -174,6 +174,15 @@ def test_document_facts_come_from_the_document_asked_about(library):
     assert "2026年7月6日" in issued.text and {c.doc_id for c in issued.citations} == {"qinglan_fund_notice"}
 
 
+def test_a_claimed_document_date_is_confirmed_or_corrected_with_the_documents_own(library):
+    """5月20日 is the measures' date of issue, not their date of effect: 不是, both dates said."""
+    wrong = library.ask("管理办法是5月20号开始施行的吧？")
+    assert wrong.text.startswith("不是") and "2026年7月1日" in wrong.text and "2026年5月20日是它的成文日期" in wrong.text
+    assert {c.doc_id for c in wrong.citations} == {"qinglan_fund_measures"}
+    right = library.ask("申报通知是7月6日印发的吧？")
+    assert right.text.startswith("是的") and "2026年7月6日" in right.text
+
+
 def test_an_attachment_named_in_the_question_is_answered_from_its_rows(library):
     answer = library.ask("申报通知附件2里智能工厂奖多少？")
     assert not answer.refused and "100万元" in answer.text

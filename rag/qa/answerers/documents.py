@@ -7,7 +7,8 @@ import re
 
 from ...corpus.select import KINDS
 from ...schema import Answer, Clause, ClauseKind, Document, Hit, Query, Statement
-from ...text import clause_sentences
+from ...text import clause_sentences, normalize
+from ...text.quantities import digits
 from ..intent import Intent
 from .base import AnswerContext, build_answer
 
@@ -28,11 +29,17 @@ _ABOUT_DOCUMENT = re.compile("|".join((*KINDS, "文件", "这个", "本", "该")
 _LABELS = {"issuer": "印发机关", "doc_number": "文号", "date": "成文日期", "published": "发布日期",
            "effective": "施行日期", "recipients": "主送", "publicity": "公开方式"}
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DATE_PARTS = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月份?)?(?:(\d{1,2})[日号])?")
+# the date a claim puts up for confirmation, by the verb it goes with (5月20号开始施行的吧)
+_CLAIMED_FIELDS = (("effective", re.compile(r"施行|生效|实施|执行")), ("published", re.compile(r"发布|公布|上网")),
+                   ("date", re.compile(r"印发|出台|下发|签发|发的|成文|发文|落款")))
+_DATE_FIELDS = ("date", "published", "effective")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
 
 
 def answer_document_facts(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
     if intent.claim:
-        return None
+        return _document_claim(query, hits, context)
     asked = [field for field, pattern in _ASKS if pattern.search(query.text)]
     if not asked or not (_OWN_FIELDS.intersection(asked) or _ABOUT_DOCUMENT.search(query.text)):
         return None
@@ -52,6 +59,40 @@ def answer_document_facts(query: Query, intent: Intent, hits: list[Hit], context
             clauses.append(clause)
         return build_answer(query, statements, clauses, hits, check_premise=False)
     return None
+
+
+def _document_claim(query: Query, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    """是2026年6月12日发的湘政发〔2026〕8号吧: 是的/不是 with the document's own date and 文号, and which of its
+    dates a date stated is (5月20号开始施行的吧: 5月20日 is the date of issue)."""
+    text = digits(normalize(query.text))
+    claimed = next((m for m in _DATE_PARTS.finditer(text) if m.group(1) or m.group(2)), None)
+    field = next((f for f, verb in _CLAIMED_FIELDS if verb.search(text)), None) if claimed else None
+    number = _DOC_NUMBER.search(text)
+    if not (field or number) or not (_ABOUT_DOCUMENT.search(text) or number or field in _OWN_FIELDS):
+        return None
+    for document in _candidates(hits, context):
+        notice = next((c for c in document.clauses if c.kind == ClauseKind.NOTICE), None)
+        if notice is None or not ((field and _value(document, field)) or (number and document.meta.doc_number)):
+            continue
+        said, right = [], True
+        if field and _value(document, field):
+            same = [f for f in _DATE_FIELDS if getattr(document.meta, f) and _agrees(claimed, _value(document, f))]
+            right = field in same
+            said.append(f"{_LABELS[field]}：{_value(document, field)}。")
+            said += [f"{_value(document, f)}是它的{_LABELS[f]}。" for f in same if f != field]
+        if number and document.meta.doc_number:
+            right = right and number.group().endswith(normalize(document.meta.doc_number))
+            said.append(f"文号：{document.meta.doc_number}。")
+        statement = Statement(f"《{document.meta.title}》" + "".join(said), notice.ref)
+        return build_answer(query, [statement], [notice], hits, "是的。" if right else "不是。", check_premise=False)
+    return None
+
+
+def _agrees(claimed: re.Match, value: str) -> bool:
+    """Whether each part of a claimed date (year, month, day; those stated) is that of the date."""
+    actual = next((m for m in _DATE_PARTS.finditer(value) if m.group(1)), None)
+    return bool(actual) and all(part is None or int(part) == int(real or -1)
+                                for part, real in zip(claimed.groups(), actual.groups()))
 
 
 def _candidates(hits: list[Hit], context: AnswerContext) -> list[Document]:
