@@ -197,6 +197,10 @@ def test_questions_about_the_document_itself(assistant, document):
 
 
 @pytest.mark.parametrize("question, shown, not_shown", [
+    # the levels one sentence counts, each with its target, the largest named (not an industry's 7700亿元)
+    ("智能工厂几个等级各自要建多少家？哪一级最多？", ["最高的是基础级智能工厂", "800家以上", "50家以上"], ["7700"]),
+    # base values of the table category named, not targets of every row
+    ("结构优化类的比重指标里，哪个2025年基期值最高？", ["按规划所列基期值", "77.2%【专栏·指标4】"], ["≥78%"]),
     ("千亿企业数量从2025到2030年增长百分之几？", ["（8－5）÷5＝60%【专栏·指标9】"], []),  # growth in per cent
     ("营收目标在3600亿以上、不到4000亿的产业有哪些", ["新能源电力装备产业：3600亿元"], ["4000亿元"]),  # open upper bound
     ("新兴产业里营收目标最高和最低的各是哪个", ["新材料产业：7700亿元", "生物医药产业：1200亿元"], []),

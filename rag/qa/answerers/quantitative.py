@@ -21,6 +21,7 @@ _EXPLICIT_DIFFERENCE = re.compile(r"百分点|差|比|相比|高出|低于|高�
 _PERCENT_WORDS = re.compile(r"百分|%|比重|比率|占比|比例")
 _RISE = re.compile(r"提高|提升|增长|增加|上升|提|涨|升")
 _CUMULATIVE = re.compile(r"累计|总共|一共|合计|倍")
+_ASKS_BASE = re.compile(r"基期|\d{4}年(?:的)?(?:基数|实际|现状)|现在|目前")
 _TWO_THINGS = re.compile(r"(?<![占对])比(?![重例])|和|与|跟|同|对比|差距|相差|之间")
 MAX_RANKED = 20
 
@@ -270,7 +271,9 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
         return None
     if intent.by_change and intent.order:
         return _rank_changes(query, intent, hits, context)
-    named = targets_of(context.facts.named_in(query.text, query.concepts))
+    named = context.facts.named_in(query.text, query.concepts)
+    named = ([f for f in named if f.role == Role.BASE] if _ASKS_BASE.search(normalize(query.text))
+             else targets_of(named))
     if intent.which_of and len({f.ref for f in named}) >= 2:
         family = named
     else:
@@ -285,6 +288,9 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
         words = f"{item_name(context, family[0])}{'最低' if intent.order == Order.LOWEST else '最高'}"
     elif intent.order == Order.BOTH and not intent.comparison:
         family, words = [family[0], family[-1]], "最高和最低的"
+    elif intent.order and not intent.comparison and _EACH.search(query.text):  # 各自多少？哪个最多？: all, ranked
+        words = (f"{'从高到低' if intent.order == Order.HIGHEST else '从低到高'}排列，"
+                 f"{'最高' if intent.order == Order.HIGHEST else '最低'}的是{item_name(context, family[0])}")
     elif intent.order and not intent.comparison:
         family = family[: max(intent.top, 1)]
         words = f"{'最高' if intent.order == Order.HIGHEST else '最低'}的{len(family)}项"
@@ -292,7 +298,8 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
         statements = [Statement(f"规划所列各项中没有{words}的。", named[0].ref if named else hits[0].clause.ref)]
         return answer_from(query, hits, context, named, statements)
     statements = [Statement(f"{item_name(context, f)}：{f.quantity}", f.ref) for f in family[:MAX_RANKED]]
-    return answer_from(query, hits, context, family, statements, f"按规划所列目标，{words}（共{len(family)}项）：")
+    values = "基期值" if family[0].role == Role.BASE else "目标"
+    return answer_from(query, hits, context, family, statements, f"按规划所列{values}，{words}（共{len(family)}项）：")
 
 
 def _filtered(family: list[Fact], intent: Intent) -> tuple[list[Fact], str]:
@@ -354,6 +361,9 @@ def comparable_targets(query: Query, intent: Intent, context: AnswerContext) -> 
     items of one category when the question names one (新兴产业), else of every item."""
     question = normalize(query.text)
     unit = parse_quantities(intent.threshold)[0].unit if intent.threshold else ""
+    named = _named_sentence_group(question, context) if intent.order else []
+    if named:
+        return named
     if _INDICATORS.search(question):
         return _indicator_family(question, context)
     candidates = [f for f in context.facts.plan.facts if f.role == Role.TARGET and f.ref in context.facts.item_of]
@@ -370,9 +380,24 @@ def comparable_targets(query: Query, intent: Intent, context: AnswerContext) -> 
     return targets_of(max(groups.values(), key=len)) if groups else []
 
 
+def _named_sentence_group(question: str, context: AnswerContext) -> list[Fact]:
+    """The targets one sentence states of things the question names by what they all are (智能工厂那几级:
+    2000家基础级、800家先进级、50家卓越级智能工厂)."""
+    spans: dict[tuple[str, str, str], list[Fact]] = {}
+    for fact in context.facts.plan.facts:
+        if fact.role == Role.TARGET:
+            spans.setdefault((fact.doc_id, fact.ref, fact.span), []).append(fact)
+    named = [group for group in spans.values()
+             if len({f.unit for f in group}) == 1 and _names_common_part(group, question)]
+    return max(named, key=len) if named else []
+
+
 def _indicator_family(question: str, context: AnswerContext) -> list[Fact]:
-    """Table targets of one unit, narrowed to those whose names share the question's words (比重, 数量)."""
-    rows = [f for f in context.facts.plan.facts if f.table and f.role == Role.TARGET]
+    """Table values of one unit — base values when the question asks those (2025年基期值最高), else targets —
+    of the category it names (结构优化), narrowed to those whose names share its words (比重, 数量)."""
+    role = Role.BASE if _ASKS_BASE.search(question) else Role.TARGET
+    rows = [f for f in context.facts.plan.facts if f.table and f.role == role]
+    rows = [f for f in rows if f.category and f.category in question] or rows
     named = [f for f in rows if any(len(word) >= 2 and word in question for word in _name_words(f.subject))]
     rows = named if len(named) >= 2 else rows
     by_unit: dict[str, list[Fact]] = {}
