@@ -197,6 +197,9 @@ def test_questions_about_the_document_itself(assistant, document):
 
 
 @pytest.mark.parametrize("question, shown, not_shown", [
+    ("营收目标在5000亿及以上的产业有哪些？", ["不低于5000亿", "有色金属产业：5000亿元"], ["4000亿元"]),  # 及以上 includes
+    ("营收目标最高的产业是哪个？比第二名多多少？", ["新材料产业：7700亿元", "7700－7500＝200"], []),  # the runner-up
+    ("各产业营收目标里有没有一样的，是哪两个？", ["石化产业：3400亿元", "冶金产业：3400亿元"], []),
     # the levels one sentence counts, each with its target, the largest named (not an industry's 7700亿元)
     ("智能工厂几个等级各自要建多少家？哪一级最多？", ["最高的是基础级智能工厂", "800家以上", "50家以上"], ["7700"]),
     # base values of the table category named, not targets of every row

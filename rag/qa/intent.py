@@ -83,7 +83,7 @@ _LOWEST = re.compile(r"最低|最小|最少|垫底|靠后|排(?:名)?(?:最后|�
 _TOP = re.compile(rf"前([{CN_NUM}\d]{{1,2}})|([{CN_NUM}\d]{{1,2}})个|([{CN_NUM}\d]{{1,2}})大")
 _WHICH = re.compile(r"哪(?:个|一个|项)[^，。？?、]{0,8}?(?:更|最)(?:高|大|多|低|小|少)|哪(?:个|一个|项)(?:高|大|多|低|小|少)|谁[^，。？?、]{0,6}?(?:更)?(?:高|大|多|低|少)")
 _AMOUNT = r"\d+(?:\.\d+)?\s*(?:[亿万千]+元?|[元家个%])"
-_INCLUDED = r"\s*(?:[（(]含[）)])?\s*"
+_INCLUDED = r"\s*(?:[（(]含[）)]|及|或)?\s*"  # 5000亿（含）以上, 5000亿及以上
 _BELOW = re.compile(rf"(低于|少于|小于|不到|不足|未达到|不超过|未超过)\s*({_AMOUNT})|({_AMOUNT}){_INCLUDED}(以下|以内)")
 _ABOVE = re.compile(rf"(高于|多于|大于|超过|超出|不少于|不低于)\s*({_AMOUNT})|({_AMOUNT}){_INCLUDED}(以上)")
 _STRICT = {"低于", "少于", "小于", "不到", "不足", "未达到", "高于", "多于", "大于", "超过", "超出"}
@@ -99,7 +99,7 @@ _ROW_PROPERTIES = (
     (RowProperty.BELOW_BASE, re.compile(r"(?:低于|小于|少于|不及)[^，。？?]{0,3}基期|"
                                         r"比[^，。？?]{0,3}基期[^，。？?]{0,3}(?:还|更|反而)?(?:低|小|少|降)")),
     (RowProperty.BOUND, re.compile(r"[≥≤]|下限|上限|(?:带|有)[“\"]?(?:以上|不少于|不低于)")),
-    (RowProperty.EQUAL, re.compile(r"一模一样|(?:相同|一样|相等|持平)的?(?:吗|？|\?|$)|目标(?:相同|一样|相等)")),
+    (RowProperty.EQUAL, re.compile(r"一模一样|(?:相同|一样|相等|持平)的?(?:吗|？|\?|，|,|$)|目标(?:相同|一样|相等)")),
 )
 _SOURCE = re.compile(r"(?:哪|什么)(?:个|一个|份|一份|些)?文件|出自哪|出处")
 # the words that ask for the source, which say nothing of what is looked up: 这话是哪个文件说的, 出自哪里

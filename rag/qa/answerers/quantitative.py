@@ -22,6 +22,7 @@ _PERCENT_WORDS = re.compile(r"百分|%|比重|比率|占比|比例")
 _RISE = re.compile(r"提高|提升|增长|增加|上升|提|涨|升")
 _CUMULATIVE = re.compile(r"累计|总共|一共|合计|倍")
 _ASKS_BASE = re.compile(r"基期|\d{4}年(?:的)?(?:基数|实际|现状)|现在|目前")
+_RUNNER_UP = re.compile(r"第二(?:名|位|高|多)?|次高|其次|后一名")
 _TWO_THINGS = re.compile(r"(?<![占对])比(?![重例])|和|与|跟|同|对比|差距|相差|之间")
 MAX_RANKED = 20
 
@@ -71,7 +72,7 @@ def targets_of(facts: list[Fact]) -> list[Fact]:
 
 # -- calculation -------------------------------------------------------------------------------------------
 def answer_calculation(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
-    if intent.operation is None:
+    if intent.operation is None or (intent.order and _RUNNER_UP.search(query.text)):  # ranked, then computed
         return None
     if intent.operation == Operation.SUM:
         return _sum(query, hits, context, context.facts.named_in(query.text, query.concepts))
@@ -281,6 +282,7 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
     if len(family) < 2:
         return None
     words = ""
+    runner_up = intent.operation == Operation.DIFFERENCE and bool(_RUNNER_UP.search(query.text))
     if intent.comparison:
         family, words = _filtered(family, intent)
     family.sort(key=lambda f: f.value, reverse=intent.order != Order.LOWEST)
@@ -292,12 +294,16 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
         words = (f"{'从高到低' if intent.order == Order.HIGHEST else '从低到高'}排列，"
                  f"{'最高' if intent.order == Order.HIGHEST else '最低'}的是{item_name(context, family[0])}")
     elif intent.order and not intent.comparison:
-        family = family[: max(intent.top, 1)]
+        family = family[: max(intent.top, 2 if runner_up else 1)]
         words = f"{'最高' if intent.order == Order.HIGHEST else '最低'}的{len(family)}项"
     if not family:
         statements = [Statement(f"规划所列各项中没有{words}的。", named[0].ref if named else hits[0].clause.ref)]
         return answer_from(query, hits, context, named, statements)
     statements = [Statement(f"{item_name(context, f)}：{f.quantity}", f.ref) for f in family[:MAX_RANKED]]
+    if runner_up and len(family) >= 2 and family[0].unit == family[1].unit:  # 最高的跟第二名差多少
+        high, low = sorted(family[:2], key=lambda f: f.value, reverse=True)
+        statements = statements[:2] + [Statement(f"计算：{high.value_text}－{low.value_text}＝"
+                                                 f"{number(high.value - low.value)}{_unit_of_difference(high.unit)}", family[0].ref)]
     values = "基期值" if family[0].role == Role.BASE else "目标"
     return answer_from(query, hits, context, family, statements, f"按规划所列{values}，{words}（共{len(family)}项）：")
 
