@@ -183,6 +183,12 @@ def test_abbreviation_is_read_as_the_plans_phrase(assistant):
     assert assistant.tokenizer.unabbreviated("想做到") == []
 
 
+def test_the_parts_of_a_named_clause_are_listed_each_cited(assistant):
+    answer = assistant.ask("第三部分一共几个小节？分别是什么？")
+    assert "共分8部分" in answer.text and "培育千亿级企业【三（一）】" in answer.text
+    assert {f"三（{n}）" for n in "一二三四五六七八"} <= {c.ref for c in answer.citations}
+
+
 def test_a_claim_about_the_documents_date_and_number_is_checked(assistant, document):
     wrong = assistant.ask("这个规划是2025年发的湘政发〔2025〕6号吧？")
     assert wrong.text.startswith("不是") and document.meta.doc_number in wrong.text and document.meta.date in wrong.text

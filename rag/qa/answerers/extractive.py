@@ -176,6 +176,12 @@ def answer_reference(query: Query, intent: Intent, hits: list[Hit], context: Ans
     """A question that names clauses (二（三）5, 指标11) gets them quoted whole."""
     if not hits or hits[0].route != Route.REFERENCE:
         return None
+    named = [h.clause for h in hits if h.route == Route.REFERENCE]
+    listed = intent.wants_list and not query.mentions_target  # 各自目标多少: the clause with its numbers
+    parts = [child for clause in named for child in context.children(clause)] if listed else []
+    if parts:  # 第三部分有哪几节: the parts it is divided into, each cited
+        lead = "".join(f"【{c.ref}】{c.heading.strip()}共分{len(context.children(c))}部分" for c in named) + "："
+        return build_answer(query, [Statement(c.heading.strip(), c.ref) for c in parts], named + parts, hits, lead)
     statements = [Statement(h.clause.text.replace("\n", " "), h.clause.ref) for h in hits]
     return build_answer(query, statements, [h.clause for h in hits], hits)
 
