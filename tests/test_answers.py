@@ -203,6 +203,8 @@ def test_questions_about_the_document_itself(assistant, document):
 
 
 @pytest.mark.parametrize("question, shown, not_shown", [
+    # two computations asked in two sentences: both shown
+    ("卓越级以上智能工厂还要新增几家？目标是现在的几倍？", ["50－16＝34（家）", "50÷16≈"], []),
     ("营收目标在5000亿及以上的产业有哪些？", ["不低于5000亿", "有色金属产业：5000亿元"], ["4000亿元"]),  # 及以上 includes
     ("营收目标最高的产业是哪个？比第二名多多少？", ["新材料产业：7700亿元", "7700－7500＝200"], []),  # the runner-up
     ("各产业营收目标里有没有一样的，是哪两个？", ["石化产业：3400亿元", "冶金产业：3400亿元"], []),

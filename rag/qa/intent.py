@@ -51,6 +51,7 @@ class Comparison(StrEnum):
 @dataclass(frozen=True)
 class Intent:
     operation: Operation | None = None
+    operations: tuple[Operation, ...] = ()  # when sentences of the question ask different computations
     order: Order | None = None
     top: int = 0  # how many of a ranking (最高的三个 → 3); 1 for 最高/哪个更高
     comparison: Comparison | None = None
@@ -108,19 +109,25 @@ _SOURCE_WORDS = re.compile(r"[，,]?(?:这(?:话|句话|条|个|项)?|这个说�
 _CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$")
 
 
+def _operation(text: str) -> Operation | None:
+    if _RATIO.search(text):
+        return Operation.RATIO
+    if _GROWTH.search(text):
+        return Operation.GROWTH
+    if _PER_YEAR.search(text):
+        return Operation.PER_YEAR
+    if _DIFFERENCE.search(text):
+        return Operation.DIFFERENCE
+    if _SUM.search(text) and "多少" in text and "哪" not in text:  # 一共有哪几个 lists; 一共多少家 adds up
+        return Operation.SUM
+    return None
+
+
 def read_intent(question: str) -> Intent:
     text = normalize(question)
-    operation = None
-    if _RATIO.search(text):
-        operation = Operation.RATIO
-    elif _GROWTH.search(text):
-        operation = Operation.GROWTH
-    elif _PER_YEAR.search(text):
-        operation = Operation.PER_YEAR
-    elif _DIFFERENCE.search(text):
-        operation = Operation.DIFFERENCE
-    elif _SUM.search(text) and "多少" in text and "哪" not in text:  # 一共有哪几个 lists; 一共多少家 adds up
-        operation = Operation.SUM
+    operation = _operation(text)
+    # each sentence's own (还要新增几家？是现在的几倍？: a difference, then a multiple)
+    operations = tuple(dict.fromkeys(op for part in re.split(r"[？?。；;！!，,]", text) if (op := _operation(part))))
     highest, lowest = _HIGHEST.search(text), _LOWEST.search(text)
     order = Order.BOTH if highest and lowest else Order.HIGHEST if highest else Order.LOWEST if lowest else None
     which = _WHICH.search(text)
@@ -137,7 +144,7 @@ def read_intent(question: str) -> Intent:
     elif below or above:
         comparison = Comparison.BELOW if below else Comparison.ABOVE
         threshold, inclusive = _bound(below or above)
-    return Intent(operation=operation, order=order, top=_top(text) if order else 0, comparison=comparison,
+    return Intent(operation=operation, operations=operations if len(operations) > 1 else (), order=order, top=_top(text) if order else 0, comparison=comparison,
                   threshold=threshold, upper=upper, inclusive=inclusive, upper_inclusive=upper_inclusive,
                   by_change=bool(_BY_CHANGE.search(text)), which_of=bool(which), wants_list=bool(_LIST.search(text)),
                   claim=bool(_CLAIM.search(text)), source=bool(_SOURCE.search(text)),

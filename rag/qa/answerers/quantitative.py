@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 
 from ...facts import Bound, Fact, Role
 from ...facts.lookup import NAMED_RUN
@@ -156,8 +157,9 @@ def base_and_target(group: list[Fact]) -> tuple[Fact | None, Fact | None]:
 def _changes(query, intent, hits, context, pairs: list[tuple[Fact, Fact]]) -> Answer:
     statements, facts, bounded = [], [], []
     for base, target in pairs:
-        result = _change(intent, base, target)
-        statements += [fact_statement(base), fact_statement(target), Statement(f"计算：{result}", target.ref)]
+        results = [_change(replace(intent, operation=op), base, target) for op in intent.operations or (intent.operation,)]
+        statements += [fact_statement(base), fact_statement(target)]
+        statements += [Statement(f"计算：{result}", target.ref) for result in results]
         facts += [base, target]
         if target.bound != Bound.EXACT:
             bounded.append(target.quantity)
