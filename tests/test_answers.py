@@ -183,6 +183,12 @@ def test_abbreviation_is_read_as_the_plans_phrase(assistant):
     assert assistant.tokenizer.unabbreviated("想做到") == []
 
 
+def test_a_list_asked_of_a_place_is_the_places_not_the_provinces(assistant):
+    answer = assistant.ask("衡阳支持发展哪些优势产业")
+    assert "盐卤化工" in answer.text and "三（七）3" in [c.ref for c in answer.citations]
+    assert "二（二）1" not in [c.ref for c in answer.citations]
+
+
 def test_the_parts_of_a_named_clause_are_listed_each_cited(assistant):
     answer = assistant.ask("第三部分一共几个小节？分别是什么？")
     assert "共分8部分" in answer.text and "培育千亿级企业【三（一）】" in answer.text

@@ -30,6 +30,9 @@ def answer_list(query: Query, intent: Intent, hits: list[Hit], context: AnswerCo
             continue
         if rarest and not matches_concept(rarest, path):  # 循环经济的产业集群 is not 打造产业集群's list
             continue
+        listed = normalize(" ".join(c.title + c.text for c in (clause, *items))).lower()
+        if any(c.qualifier and not matches_concept(c, listed, broader=False) for c in key):
+            continue  # 衡阳的优势产业: not the province's list of them, which never names 衡阳
         with_numbers = query.wants_number or query.mentions_target
         statements = [Statement(f"{clause.title_path[-1]}包括以下{len(items)}项：", clause.ref)]
         with_content = bool(_EACH_CONTENT.search(normalize(query.text)))
