@@ -34,6 +34,7 @@ from ..corpus.load import IndexUnavailable
 from ..corpus.parse import PARSER_VERSION
 from ..corpus.vocab import data_fingerprint
 from ..embedding import Embedder, model_id
+from ..loading import loading
 from ..schema import Document
 from .embedded import EmbeddedStore
 from .nodes import MAX_CHUNK_CHARS, embed_text, make_nodes
@@ -115,6 +116,7 @@ def index_status(settings: Settings, documents: list[Document]) -> IndexStatus:
 
 
 # ---------------------------------------------------------------------------------------------- building
+@loading()
 def update_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document],
                  full: bool = False) -> BuildReport:
     """Bring the persisted index in line with ``documents``: embed new and changed documents, delete removed
