@@ -2,7 +2,9 @@
 project's jieba terms, kept in memory and saved as plain files in the index folder.
 
 Nodes are addressed by their string ids through an id map (node id -> row); upserts and deletes change only
-those rows, and the BM25 matrix is re-scored from the stored terms (no re-tokenizing, no re-embedding).
+those rows, and the BM25 matrix is re-scored from the stored terms (no re-tokenizing, no re-embedding). On disk
+the nodes are a table of distinct strings (``node_table``) and each distinct vector is stored once; in memory
+FAISS and BM25 keep one row per node, so searches do not depend on how the files share texts.
 Lexical search walks the posting lists of the query's terms only, so it touches the nodes that contain them,
 not the whole corpus.
 """
