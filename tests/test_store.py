@@ -4,6 +4,7 @@ incremental builds, verified files, stale indexes used without rebuilding, stagi
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import time
@@ -15,7 +16,8 @@ import pytest
 from rag.config import PROJECT_ROOT
 from rag.corpus.load import load_corpus
 from rag.index.embedded import EmbeddedStore
-from rag.index.nodes import GLOSS_KIND, make_nodes
+from rag.index.node_table import NodeTable
+from rag.index.nodes import GLOSS_KIND, embed_text, make_nodes
 from rag.index.store import _locked, _read, index_status, open_index, open_store, update_index
 from rag.index.store_api import Filter, IndexDamaged, StoredNode
 
@@ -118,12 +120,41 @@ def test_upsert_replaces_by_id_and_delete_removes_a_document(store):
     assert {i for i, _ in store.dense(VECTORS[0], k=4)} == {"b:一#0", "b:二#0"}
 
 
+def test_vectors_are_read_back_by_node_id(store):
+    held = store.vectors(["b:二#0", "nope#0", "a:一#0"])
+    assert sorted(held) == ["a:一#0", "b:二#0"]
+    assert np.array_equal(held["a:一#0"], VECTORS[0]) and np.array_equal(held["b:二#0"], VECTORS[3])
+    assert store.vectors([]) == {}
+
+
+def test_embedded_files_hold_each_string_and_vector_once_and_load_as_saved(tmp_path):
+    """Nodes sharing a text (a glossary meaning under several clauses) share one string and one vector row
+    on disk; loading gives back every node, vector and score as saved."""
+    shared = [replace(NODES[i], node_id=f"{NODES[i].doc_id}:{NODES[i].ref}#1", chunk=1, kind=GLOSS_KIND,
+                      text="共享的释义", terms=("共享", "释义")) for i in range(len(NODES))]
+    store = EmbeddedStore.empty(DIMENSION)
+    store.upsert(NODES + shared, np.vstack([VECTORS, np.repeat(_unit(99)[None], len(shared), axis=0)]))
+    store.persist(tmp_path)
+    assert len(np.load(tmp_path / "vectors.npy")) == len(NODES) + 1
+    assert (tmp_path / "nodes.json").read_text("utf-8").count("共享的释义") == 1
+    loaded = EmbeddedStore.load(tmp_path)
+    ids = [n.node_id for n in NODES + shared]
+    assert loaded.get(ids) == NODES + shared
+    assert all(np.array_equal(loaded.vectors(ids)[i], store.vectors(ids)[i]) for i in ids)
+    for query in (VECTORS[1], _unit(99)):
+        assert loaded.dense(query, k=8) == store.dense(query, k=8)
+    assert loaded.lexical(["释义", "营收"], k=8) == store.lexical(["释义", "营收"], k=8)
+
+
+def _node_ids(folder) -> list[str]:
+    return NodeTable.load(folder / "nodes.json", ["vector"])[0].node_ids
+
+
 def test_embedded_lexical_scores_equal_bm25s_full_scoring(assistant):
     import bm25s
 
     store = assistant.index.store
-    rows = json.loads((assistant.settings.index_dir / "nodes.json").read_text("utf-8"))
-    nodes = store.get([row["node_id"] for row in rows])
+    nodes = store.get(_node_ids(assistant.settings.index_dir))
     reference = bm25s.BM25()
     reference.index([list(n.terms) for n in nodes], show_progress=False)
     terms = assistant.tokenizer.query_terms("新材料产业营收目标")
@@ -178,6 +209,39 @@ def test_build_embeds_only_new_documents_and_drops_removed_ones(assistant, libra
     assert report.nodes == assistant.index.store.count()
 
 
+class _Recording:
+    """The real embedder, remembering the passages it was asked to embed."""
+
+    def __init__(self, embedder):
+        self._embedder, self.model_id, self.dimension = embedder, embedder.model_id, embedder.dimension
+        self.texts: list[str] = []
+
+    def passages(self, texts):
+        self.texts += texts
+        return self._embedder.passages(texts)
+
+
+def test_update_embeds_only_the_texts_the_store_does_not_hold(assistant, library):
+    """A changed figure re-embeds the passages that state it; the document's other clauses and the glossary's
+    meanings keep the vectors the store holds."""
+    path = next(library.corpus_dir.glob("*.txt"))
+    text = path.read_text("utf-8")
+    figure = re.search(r"\d+亿元", text).group()
+    path.write_text(text.replace(figure, "9" + figure, 1), "utf-8")
+    recording = _Recording(assistant.embedder)
+    report = update_index(library, recording, assistant.tokenizer, load_corpus(library.corpus_dir))
+    assert len(report.status.changed) == 1 and report.embedded == assistant.index.store.count()
+    assert recording.texts and all("9" + figure in text for text in recording.texts)
+    old, new = assistant.index.store, EmbeddedStore.load(library.index_dir)
+    texts = {embed_text(node) for node in new.get(_node_ids(library.index_dir))}
+    assert report.reused == len(texts) - len(recording.texts) > 200
+    ids = _node_ids(library.index_dir)
+    kept = [node.node_id for node in new.get(ids) if "9" + figure not in embed_text(node)]
+    assert len(ids) - 5 < len(kept) < len(ids)
+    old_vectors, new_vectors = old.vectors(kept), new.vectors(kept)
+    assert all(np.array_equal(old_vectors[i], new_vectors[i]) for i in kept)
+
+
 def test_stale_index_is_used_with_a_notice_and_not_rebuilt(assistant, library):
     manifest = (library.index_dir / "manifest.json").read_bytes()
     (library.corpus_dir / "test-data-plan.txt").write_text(SMALL_PLAN, "utf-8")
@@ -194,8 +258,9 @@ def test_stale_index_is_used_with_a_notice_and_not_rebuilt(assistant, library):
 def test_damaged_files_are_named_when_loading(library, damage):
     folder = library.index_dir
     if damage == "reverse nodes":
-        nodes = json.loads((folder / "nodes.json").read_text("utf-8"))
-        (folder / "nodes.json").write_text(json.dumps(nodes[::-1], ensure_ascii=False), "utf-8")
+        table = json.loads((folder / "nodes.json").read_text("utf-8"))
+        table["columns"]["node_id"].reverse()
+        (folder / "nodes.json").write_text(json.dumps(table, ensure_ascii=False), "utf-8")
     elif damage == "overwrite vectors":
         data = bytearray((folder / "vectors.npy").read_bytes())
         data[-64:] = bytes(64)
@@ -214,12 +279,10 @@ def test_damaged_files_are_named_when_loading(library, damage):
         _read(library)
 
 
-def test_inconsistent_counts_name_both_files(library, tmp_path):
-    store = EmbeddedStore.load(library.index_dir)
-    shutil.copy(library.index_dir / "vectors.npy", tmp_path / "vectors.npy")
-    np.save(library.index_dir / "vectors.npy", np.load(tmp_path / "vectors.npy")[:-1])
-    with pytest.raises(IndexDamaged, match=f"vectors.npy holds {store.count() - 1} vectors but nodes.json lists "
-                                           f"{store.count()} nodes"):
+def test_inconsistent_files_name_both(library):
+    vectors = np.load(library.index_dir / "vectors.npy")
+    np.save(library.index_dir / "vectors.npy", vectors[:-1])
+    with pytest.raises(IndexDamaged, match=f"nodes.json refers to vectors that vectors.npy \\(holding {len(vectors) - 1}\\)"):
         EmbeddedStore.load(library.index_dir)
 
 
@@ -280,10 +343,11 @@ def test_milvus_store_gives_the_same_answers_as_the_embedded_store(assistant, tm
     from rag.qa.retrievers import Retriever
 
     folder = assistant.settings.index_dir
-    nodes = assistant.index.store.get([row["node_id"] for row in json.loads((folder / "nodes.json").read_text("utf-8"))])
+    ids = _node_ids(folder)
+    nodes, vectors = assistant.index.store.get(ids), assistant.index.store.vectors(ids)
     milvus = open_store(replace(assistant.settings, store="milvus", data_dir=tmp_path, milvus_uri=""),
                         assistant.embedder.dimension, fresh=True)
-    milvus.upsert(nodes, np.load(folder / "vectors.npy"))
+    milvus.upsert(nodes, np.stack([vectors[i] for i in ids]))
     twin = copy.copy(assistant)
     twin.retriever = Retriever(Index(milvus, assistant.index.stats, assistant.index.manifest), assistant.documents,
                                assistant.embedder)

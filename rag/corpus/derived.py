@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import tempfile
+import weakref
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -29,11 +30,21 @@ T = TypeVar("T")
 _SOURCES = (".py", ".tsv", ".txt")
 
 
+_FINGERPRINTS: dict[int, str] = {}  # id of a live document -> its fingerprint
+
+
 def document_fingerprint(document: Document) -> str:
-    digest = hashlib.sha256(repr(document.meta).encode())
-    digest.update(repr(document.clauses).encode())
-    digest.update(repr(document.indicators).encode())
-    return digest.hexdigest()[:20]
+    """A hash of the parsed document, computed once per document object (a document is not changed after
+    parsing; the index, its staleness check and the derived cache all ask for it at every start)."""
+    key = id(document)
+    held = _FINGERPRINTS.get(key)
+    if held is None:
+        digest = hashlib.sha256(repr(document.meta).encode())
+        digest.update(repr(document.clauses).encode())
+        digest.update(repr(document.indicators).encode())
+        held = _FINGERPRINTS[key] = digest.hexdigest()[:20]
+        weakref.finalize(document, _FINGERPRINTS.pop, key, None)  # the id may name another document later
+    return held
 
 
 @lru_cache(maxsize=1)
@@ -56,13 +67,9 @@ class DerivedCache:
 
     def __init__(self, folder: Path | None):
         self.folder = folder
-        self._fingerprints: dict[int, tuple[Document, str]] = {}  # the document is held: its id stays its own
 
     def key(self, document: Document, depends: str = "") -> str:
-        held = self._fingerprints.get(id(document))
-        if held is None:
-            held = self._fingerprints[id(document)] = (document, document_fingerprint(document))
-        return f"{code_fingerprint()}:{held[1]}:{depends}"
+        return f"{code_fingerprint()}:{document_fingerprint(document)}:{depends}"
 
     def _path(self, kind: str, document: Document) -> Path:
         return self.folder / f"{kind}-{_name(document)}.json"

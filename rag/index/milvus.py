@@ -40,6 +40,10 @@ def _quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _with_ids(node_ids: Sequence[str]) -> str:
+    return f"node_id in [{', '.join(map(_quote, node_ids))}]"
+
+
 def filter_expression(filter: Filter | None) -> str:
     if filter is None:
         return ""
@@ -156,10 +160,17 @@ class MilvusStore:
     def get(self, node_ids: Sequence[str]) -> list[StoredNode]:
         if not node_ids:
             return []
-        rows = self._client.query(self._collection, filter=f"node_id in [{', '.join(map(_quote, node_ids))}]",
+        rows = self._client.query(self._collection, filter=_with_ids(node_ids),
                                   output_fields=_OUTPUT)
         by_id = {row["node_id"]: row for row in rows}
         return [self._node(by_id[i]) for i in node_ids if i in by_id]
+
+    def vectors(self, node_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not node_ids:
+            return {}
+        rows = self._client.query(self._collection, filter=_with_ids(node_ids),
+                                  output_fields=["node_id", "vector"])
+        return {row["node_id"]: np.asarray(row["vector"], dtype=np.float32) for row in rows}
 
     @staticmethod
     def _node(row: dict) -> StoredNode:

@@ -3,13 +3,16 @@ and the text that is embedded."""
 
 from __future__ import annotations
 
-from ..corpus.vocab import glosses_in
+from functools import lru_cache
+
+from ..corpus.vocab import Gloss, glosses_in
 from ..schema import Clause, ClauseKind, Document
 from ..text import split_sentences
 from .store_api import StoredNode
 from .tokenize import Tokenizer
 
 MAX_CHUNK_CHARS = 320
+CLAUSES_REMEMBERED = 1 << 14  # clause texts whose glossary terms are remembered (copies share most clauses)
 GLOSS_KIND = "gloss"  # a node's kind when it holds a term's plain meaning, not the clause's own words
 
 
@@ -39,6 +42,11 @@ def _searchable_text(clause: Clause, document: Document) -> str:
     return text
 
 
+@lru_cache(maxsize=CLAUSES_REMEMBERED)
+def _glosses(text: str) -> tuple[Gloss, ...]:
+    return tuple(glosses_in(text))
+
+
 def make_nodes(document: Document, tokenizer: Tokenizer) -> list[StoredNode]:
     """The nodes of one document, with their BM25 terms and the document's metadata. After a clause's own
     chunks come the plain meanings of the terms it uses (揭榜挂帅：…), each a node of the clause, so that a
@@ -51,7 +59,7 @@ def make_nodes(document: Document, tokenizer: Tokenizer) -> list[StoredNode]:
         # remembered on their own (documents share headings, clauses and the glossary's meanings)
         chunks = [(str(clause.kind), tokenizer.terms(context) + tokenizer.terms(chunk), chunk)
                   for chunk in chunk_text(_searchable_text(clause, document))]
-        chunks += [(GLOSS_KIND, tokenizer.terms(gloss.text), gloss.text) for gloss in glosses_in(clause.text)]
+        chunks += [(GLOSS_KIND, tokenizer.terms(gloss.text), gloss.text) for gloss in _glosses(clause.text)]
         for i, (kind, terms, chunk) in enumerate(chunks):
             nodes.append(StoredNode(
                 node_id=f"{document.doc_id}:{clause.ref}#{i}", doc_id=document.doc_id, ref=clause.ref, chunk=i,

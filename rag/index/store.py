@@ -34,16 +34,18 @@ from ..corpus.load import IndexUnavailable
 from ..corpus.parse import PARSER_VERSION
 from ..corpus.vocab import data_fingerprint
 from ..embedding import Embedder, model_id
+from ..loading import loading
 from ..schema import Document
 from .embedded import EmbeddedStore
 from .nodes import MAX_CHUNK_CHARS, embed_text, make_nodes
+from .passages import Passages
 from .stats import CorpusStats, DocumentStats
 from .store_api import IndexDamaged, NodeStore, StoredNode
 from .tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3  # 3: the embedded store's node table and distinct vectors, passages.json
 MANIFEST = "manifest.json"
 STATS_FILE = "stats.json"
 DOC_STATS_FILE = "document_stats.json"
@@ -71,9 +73,10 @@ class IndexStatus:
 class BuildReport:
     status: IndexStatus
     nodes: int  # in the index after the build
-    embedded: int  # nodes embedded by this build
+    embedded: int  # nodes (re)indexed by this build
     seconds: float
     full: bool
+    reused: int = 0  # distinct texts whose stored vectors were reused instead of embedding them again
 
 
 @dataclass
@@ -113,6 +116,7 @@ def index_status(settings: Settings, documents: list[Document]) -> IndexStatus:
 
 
 # ---------------------------------------------------------------------------------------------- building
+@loading()
 def update_index(settings: Settings, embedder: Embedder, tokenizer: Tokenizer, documents: list[Document],
                  full: bool = False) -> BuildReport:
     """Bring the persisted index in line with ``documents``: embed new and changed documents, delete removed
@@ -148,14 +152,19 @@ def _update(settings, embedder, tokenizer, documents, full, started) -> BuildRep
     status = compare(manifest, documents)
     by_id = {d.doc_id: d for d in documents}
     doc_stats = _read_doc_stats(settings.index_dir) if previous else {}
-    for doc_id in status.removed + status.changed:
-        store.delete(doc_id)
-        doc_stats.pop(doc_id, None)
+    passages = Passages.read(settings.index_dir) if previous else Passages()
     todo = [by_id[i] for i in status.added + status.changed]
     made = {document.doc_id: make_nodes(document, tokenizer) for document in todo}
     nodes: list[StoredNode] = [node for own in made.values() for node in own]
+    texts = [embed_text(n) for n in nodes]
+    stored = passages.stored_vectors(store, texts)  # read before the changed documents' nodes are deleted
+    for doc_id in status.removed + status.changed:
+        store.delete(doc_id)
+        doc_stats.pop(doc_id, None)
+    passages.forget(status.removed + status.changed)
     if nodes:
-        store.upsert(nodes, _embed(embedder, [embed_text(n) for n in nodes]))
+        store.upsert(nodes, _embed(embedder, texts, stored))
+        passages.remember(nodes, texts)
     for document in todo:
         doc_stats[document.doc_id] = DocumentStats.of(document, tokenizer)
     entries = {doc_id: manifest["documents"][doc_id] for doc_id in status.unchanged}
@@ -164,23 +173,24 @@ def _update(settings, embedder, tokenizer, documents, full, started) -> BuildRep
         entries[document.doc_id] = {"fingerprint": document_fingerprint(document), "title": document.meta.title,
                                     "source": document.meta.source, "nodes": len(own),
                                     "refs": sorted({n.ref for n in own})}
-    _install_build(settings, store, doc_stats, entries, round(time.perf_counter() - started, 2))
-    report = BuildReport(status, store.count(), len(nodes), round(time.perf_counter() - started, 2), previous is None)
-    log.info("index updated (%s): %d nodes embedded, %d in all, %.1fs", status.describe(), len(nodes),
-             report.nodes, report.seconds)
+    _install_build(settings, store, doc_stats, passages, entries, round(time.perf_counter() - started, 2))
+    report = BuildReport(status, store.count(), len(nodes), round(time.perf_counter() - started, 2), previous is None,
+                         len(stored))
+    log.info("index updated (%s): %d nodes indexed, %d stored vectors reused, %d nodes in all, %.1fs",
+             status.describe(), len(nodes), len(stored), report.nodes, report.seconds)
     return report
 
 
-def _embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """Each distinct text embedded once (clauses that documents share word for word, such as a template's
-    boilerplate, cost one embedding)."""
-    unique = list(dict.fromkeys(texts))
-    row = {text: i for i, text in enumerate(unique)}
-    return embedder.passages(unique)[[row[text] for text in texts]]
+def _embed(embedder: Embedder, texts: list[str], stored: dict[str, np.ndarray]) -> np.ndarray:
+    """A vector per text: stored ones reused, each other distinct text embedded once (clauses that documents
+    share word for word, such as a template's boilerplate, cost one embedding)."""
+    todo = [text for text in dict.fromkeys(texts) if text not in stored]
+    vectors = {**stored, **dict(zip(todo, embedder.passages(todo) if todo else []))}
+    return np.stack([vectors[text] for text in texts]).astype(np.float32, copy=False)
 
 
-def _install_build(settings: Settings, store: NodeStore, doc_stats: dict[str, DocumentStats], entries: dict,
-                   seconds: float) -> None:
+def _install_build(settings: Settings, store: NodeStore, doc_stats: dict[str, DocumentStats],
+                   passages: Passages, entries: dict, seconds: float) -> None:
     data_dir = settings.data_dir
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=data_dir))
     staging.chmod(0o755)
@@ -189,7 +199,7 @@ def _install_build(settings: Settings, store: NodeStore, doc_stats: dict[str, Do
         stats = CorpusStats.merge(doc_stats[doc_id] for doc_id in entries)
         _write_json(staging / STATS_FILE, stats.to_dict())
         _write_json(staging / DOC_STATS_FILE, {doc_id: doc_stats[doc_id].to_dict() for doc_id in entries})
-        files += [STATS_FILE, DOC_STATS_FILE]
+        files += [STATS_FILE, DOC_STATS_FILE, passages.write(staging)]
         manifest = {
             "settings": settings_fingerprint(settings),
             "model": model_id(settings),

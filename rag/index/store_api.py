@@ -77,6 +77,9 @@ class NodeStore(Protocol):
     def get(self, node_ids: Sequence[str]) -> list[StoredNode]:
         """The nodes with these ids that exist, in the order asked."""
 
+    def vectors(self, node_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of the nodes with these ids that exist (an update reuses them for equal texts)."""
+
     def count(self) -> int:
         """Number of nodes held."""
 

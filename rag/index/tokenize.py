@@ -55,10 +55,14 @@ class Tokenizer:
         # what segmentation depends on beyond the code and data files (hashed with them where results are cached)
         self.fingerprint = hashlib.sha256("\n".join([jieba.__version__, *user_words]).encode()).hexdigest()[:16]
         self._pos = jieba.posseg.POSTokenizer(self._jieba)
-        text = normalize("\n".join(c.text for d in documents for c in d.clauses))
+        # each distinct clause normalised once (copies of a template share most clauses; no character composes
+        # across a line break, so this is the whole text normalised)
+        normalized = {t: normalize(t) for t in dict.fromkeys(c.text for d in documents for c in d.clauses)}
+        text = "\n".join(normalized[c.text] for d in documents for c in d.clauses)
         self.corpus_text = text.lower()
         # the plain meanings of the documents' terms (rag/data/glossary.tsv): words a question may use for them
-        self._glossed = normalize("\n".join(g.meaning for g in glosses_in(text))).lower()
+        used = glosses_in("\n".join(normalized.values()))  # no term spans a line break
+        self._glossed = normalize("\n".join(g.meaning for g in used)).lower()
         # scans of the whole corpus text, remembered per form: their cost grows with the corpus
         self._contains = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.__contains__)
         self._count = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.count)

@@ -27,6 +27,7 @@ from ..facts import PlanFacts, extract_facts
 from ..facts.lookup import FactLookup
 from ..index.store import BuildReport, Index, open_index, update_index
 from ..index.tokenize import Tokenizer
+from ..loading import loading
 from ..measures.match import MeasureFinder
 from ..schema import Answer, Clause, Document, Hit, Query, Route
 from ..text.normalize import EMPTY_QUESTION
@@ -48,6 +49,7 @@ ANALYSIS_CACHE = 512
 SCOPED_CONTEXTS = 64  # answer contexts kept for the sets of documents questions name
 
 
+@loading()
 def derive(settings: Settings, documents: list[Document], tokenizer: Tokenizer) -> tuple[PlanFacts, MeasureFinder]:
     """What start-up derives from the documents, each document's part read from the cache beside the index
     where it is current (``rag build`` fills it, so start-up does not grow with the corpus)."""
@@ -68,6 +70,7 @@ def refresh(settings: Settings, full: bool = False) -> BuildReport:
 
 
 class Assistant:
+    @loading()
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
         self.settings = settings or Settings.from_env()
         started = time.perf_counter()
