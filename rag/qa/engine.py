@@ -33,6 +33,7 @@ from ..text.normalize import EMPTY_QUESTION
 from .answerers import ANSWERERS, AnswerContext, combine, refusal, with_table_notes
 from .differing import with_differences
 from .intent import read_intent, without_source_words
+from .near import NearWords
 from .qualify import qualify
 from .query import analyze, clean_question, split_question
 from .retrievers import Retriever
@@ -62,8 +63,10 @@ def refresh(settings: Settings, full: bool = False) -> BuildReport:
     after ``add``/``remove`` or an upload)."""
     documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
     tokenizer = Tokenizer(documents)
-    report = update_index(settings, load_embedder(settings), tokenizer, documents, full=full)
+    embedder = load_embedder(settings)
+    report = update_index(settings, embedder, tokenizer, documents, full=full)
     derive(settings, documents, tokenizer)
+    NearWords(documents, tokenizer, embedder, DerivedCache(settings.data_dir / DERIVED_FOLDER))
     return report
 
 
@@ -77,6 +80,8 @@ class Assistant:
         self.index: Index = open_index(self.settings, self.embedder, self.tokenizer, self.documents)
         self.retriever = Retriever(self.index, self.documents, self.embedder)
         self.facts, self.measures = derive(self.settings, self.documents, self.tokenizer)
+        self.near = NearWords(self.documents, self.tokenizer, self.embedder,
+                              DerivedCache(self.settings.data_dir / DERIVED_FOLDER))
         self.context = AnswerContext(self.retriever.documents, FactLookup(self.facts), self.tokenizer.gazetteer,
                                      self.retriever.idf, self.measures, self.retriever.similarity)
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)
@@ -95,7 +100,7 @@ class Assistant:
         return replace(self.context, facts=FactLookup(facts))
 
     def _analyze(self, text: str, notice: str = "") -> Query:
-        return analyze(text, self.tokenizer, notice)
+        return analyze(text, self.tokenizer, notice, self.near.forms)
 
     def ask(self, question: object, documents: DocumentFilter | None = None) -> Answer:
         """Answer from the documents the filter keeps; of those, from the ones the question names, if any."""

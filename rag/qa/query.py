@@ -28,6 +28,7 @@ _WANTS_LIST = re.compile(r"哪些|哪几|包括|包含|有什么|都有|列举|�
 ASKS = re.compile(r"什么|多少|哪|几|怎么|怎样|如何|吗|是否|为何|为什么|啥|多大|有没有|呢")
 _SENTENCE_END = re.compile(r"[？?；;！!。]")
 _COMMA = re.compile(r"[，,]")
+Near = Callable[[str], tuple[str, ...]]
 DISTINCTIVE_COUNT = 6  # a word the plan uses at most this often picks out what a question is about
 
 # Person names (nr) are not taken for names the plan would have to use: jieba's HMM tags unknown
@@ -46,14 +47,17 @@ def clean_question(raw: object, max_chars: int) -> tuple[str, str]:
     return text, notice
 
 
-def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
+def analyze(text: str, tokenizer: Tokenizer, notice: str = "", near: Near | None = None) -> Query:
+    """`near`: the documents' words a word they never write means (rag.qa.near.NearWords.forms)."""
     normalized = normalize(text)
     words = tokenizer.words(normalized)
-    concepts = _concepts(words, normalized, tokenizer)
+    concepts = _concepts(words, normalized, tokenizer, near)
     stated = [q for q in parse_quantities(normalized) if q.is_amount]
+    terms = tokenizer.expand(words, normalized)
+    meant = [form for c in concepts for form in c.broader if near and form in near(c.word) and form not in terms]
     return Query(
         text=text,
-        terms=tuple(tokenizer.expand(words, normalized)),
+        terms=tuple(terms + meant),
         concepts=concepts,
         clause_refs=_clause_refs(normalized),
         indicator_numbers=tuple(int(m.group("a") or m.group("b")) for m in _INDICATOR_REF.finditer(normalized)),
@@ -226,7 +230,7 @@ _RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "去年": -1, "上�
 _COUNTED = re.compile(r"[一二两三四五六七八九十几]+[个项类家条大种点批档级]?")  # 四个, 几类: how many, not what
 
 
-def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concept, ...]:
+def _concepts(words: list[str], text: str, tokenizer: Tokenizer, near: Near | None = None) -> tuple[Concept, ...]:
     """Whole words of the question (search-mode fragments inside a longer word are dropped), each with
     the forms the plan may use for it: aliases and, for a city, its region."""
     generic = generic_terms()
@@ -252,7 +256,10 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concep
         if word in _RELATIVE_YEARS:
             forms.append(f"{tokenizer.current_year + _RELATIVE_YEARS[word]}年")
         if not any(tokenizer.in_corpus(f) for f in (*forms, *broader)):
-            forms.extend(tokenizer.unabbreviated(word))
+            expanded = tokenizer.unabbreviated(word)
+            forms.extend(expanded)
+            # a word near in meaning is less sure than the word itself: it covers the concept as its region does
+            broader.extend(() if expanded or not near else near(word))
         is_generic = (word in generic or any(ch.isdigit() for ch in word) or (len(word) == 1 and len(forms) == 1)
                       or bool(_COUNTED.fullmatch(word)))
         qualifier = any(word.startswith(q) for q in scope_words) or word in cities or county is not None
