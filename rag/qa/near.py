@@ -1,12 +1,12 @@
-"""Near-synonyms read by meaning: a word of a question that the documents never write (第一次, 搬出) taken as the
-document's word it means (首次, 迁出), found with the embedding model the index already uses, not from a list.
+"""Near-synonyms read by meaning: a word of a question that the documents never write (轿车) taken as the
+document's word it means (汽车), found with the embedding model the index already uses, not from a list.
 
 A document's words are its text cut by the tokenizer, kept where jieba's dictionary knows them (not fragments);
 their embeddings are cached per document beside the index (rag.corpus.derived), so start-up does not embed them
 again. A question word is read as a document word only when that word is clearly the nearest in meaning of all
 (NEAR, MARGIN), ends in the same character and is not a part of the word: Chinese compounds end in their head
-(迁出 and 搬出 are both 出, a kind of leaving), so a word that shares only a modifier (新能源汽车, 新能源电池) is
-another thing, and 一批 leaves out what 第一批 says.
+(轿车 and 汽车 are both 车), so a word that shares only a modifier (新能源汽车, 新能源电池) is another thing, and a
+part of the word leaves out what the rest of it says.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class NearWords:
         second, best = np.argsort(closeness)[-2:]
         near = self.words[best]
         clear = closeness[best] >= NEAR and closeness[best] - closeness[second] >= MARGIN
-        # a word inside the question's (一批 of 第一批) is a part of it with a part of its meaning left out
+        # a word inside the question's word is a part of it, the rest of its meaning left out
         return (near,) if clear and near[-1] == word[-1] and near not in word else ()
 
 
