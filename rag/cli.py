@@ -357,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     library_eval = sub.add_parser("eval-library", help="measure answers across documents on evals/library")
     library_eval.add_argument("--out", default=None, help="folder for the report (default evals/library/)")
     library_eval.add_argument("--questions", default=None,
-                              help="another file of questions about the same documents (default evals/library/questions.jsonl)")
+                              help="another file of questions on the same documents (default: evals/library's)")
     library_eval.set_defaults(run=_delegate("evaluation.library"))
     sub.add_parser("batch", help="answer JSONL questions from stdin").set_defaults(run=cmd_batch)
 

@@ -23,3 +23,34 @@ def test_where_documents_differ_a_table_row_is_shown_with_the_text_that_restates
     assert "数值不同" in answer.text and "100家以上" in answer.text and "120家" in answer.text
     assert {("qinglan_manufacturing_plan", "专栏1·指标17"), ("qinglan_manufacturing_plan", "三（二）3"),
             ("qinglan_fund_notice", "一")} <= cited(answer)
+
+
+def test_which_document_says_it_is_answered_with_the_document_and_the_place_in_it(library):
+    answer = library.ask("融资租赁买的设备怎么算购置额，是哪个文件规定的？")
+    lead = answer.text.split("\n")[0]
+    assert lead.startswith("出自：青工信联〔2026〕35号") and "申报指南 › 四、技术改造项目申报要点" in lead
+    # the header (title, 文号) and the attachment's title page are cited: the document's own words name it
+    assert {("qinglan_fund_notice", "附件1·四3"), ("qinglan_fund_notice", "通知"),
+            ("qinglan_fund_notice", "附件1")} <= cited(answer)
+
+
+def test_where_in_a_document_is_asked_like_which_document(library):
+    answer = library.ask("“青岚工匠”放在规划的哪一部分？")
+    assert "四、保障措施 › （三）强化人才支撑" in answer.text.split("\n")[0]
+    assert ("qinglan_manufacturing_plan", "四") in cited(answer)
+
+
+def test_the_note_under_an_attachments_table_is_a_unit_of_its_own(library):
+    notice = next(d for d in library.documents if d.doc_id == "qinglan_fund_notice")
+    note = notice.clause("附件2·注")
+    assert note.text.startswith("注：1.") and note.parent == "附件2" and "注：" not in notice.clause("附件2").text
+    answer = library.ask("首台套重大技术装备奖励在本次集中申报范围内吗？")
+    assert not answer.refused and "另行组织申报" in answer.text and ("qinglan_fund_notice", "附件2·注") in cited(answer)
+
+
+def test_a_part_the_documents_named_before_it_say_nothing_of_is_asked_of_all(library):
+    part = "平台技术支持电话是多少？"
+    assert library.answer(part, docs=frozenset({"qinglan_fund_measures"})).refused
+    answer = library.ask("管理办法第十四条怎么规定的？" + part)
+    assert not answer.refused and "6628 9000" in answer.text
+    assert {("qinglan_fund_measures", "第十四条"), ("qinglan_fund_notice", "七")} <= cited(answer)

@@ -3,7 +3,7 @@
     clean → choose documents (filters, a document the question names) → split into parts → analyse (once per
     part) → retrieve (reference, dense + BM25, fusion, indicator bonus; each document's own best clauses too)
     → answerers in order (reference, scope, document facts, missing detail, calculation, ranking, list,
-    claim, passage) → values that differ between documents → qualify (with several documents, each citation names its document)
+    claim, passage) → which document and where (哪个文件规定的) → values that differ between documents → qualify (with several documents, each citation names its document)
 
 Corpus, model, index and facts are loaded once.
 """
@@ -37,6 +37,7 @@ from .near import NearWords
 from .qualify import qualify
 from .query import analyze, clean_question, split_question
 from .retrievers import Retriever
+from .sources import with_sources
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,11 @@ class Assistant:
             for part, docs in parts[:limit]:
                 if answers and time.thread_time() > deadline:
                     break
-                answers.append(self.answer(part, docs=docs))
+                answer = self.answer(part, docs=docs)
+                own = self.scope(part, pool)
+                if answer.refused and docs != own:  # the documents an earlier part named say nothing of it: all may
+                    answer = self.answer(part, docs=own)
+                answers.append(answer)
             if len(answers) < len(parts):
                 notice = "\n".join(filter(None, (notice, TOO_MANY_PARTS.format(len(answers)))))
             answer = combine(text, [part for part, _ in parts[: len(answers)]], answers, notice)
@@ -142,13 +147,15 @@ class Assistant:
             answer = answerer(query, intent, hits, context)
             if answer is not None:
                 answer = with_table_notes(answer, context)
+                answer = with_sources(answer, context) if intent.source else answer
                 computed = intent.operation or intent.order or intent.comparison
                 return answer if computed else with_differences(query, answer, hits, context)
         raise AssertionError("the passage answerer always answers")
 
     def scoped_parts(self, parts: list[str], pool: list[Document]) -> list[tuple[str, frozenset[str] | None]]:
         """Each part with the documents it names; one that names none, with those of the part before it that
-        did (the topic carries on: “办法第九条…？土建费算不算？”), else all (“…哪天拨付？办法对时限怎么规定？”)."""
+        did (the topic carries on: “办法第九条…？土建费算不算？”), else all (“…哪天拨付？办法对时限怎么规定？”).
+        A part refused in the documents carried over to it is asked of all (Assistant.ask): it may have moved on."""
         scoped, named = [], None
         for part in parts:
             text, docs = self.scoped(part, pool)
