@@ -3,7 +3,8 @@
     clean → choose documents (filters, a document the question names) → split into parts → analyse (once per
     part) → retrieve (reference, dense + BM25, fusion, indicator bonus; each document's own best clauses too)
     → answerers in order (reference, scope, document facts, missing detail, calculation, ranking, list,
-    claim, passage) → which document and where (哪个文件规定的) → values that differ between documents → qualify (with several documents, each citation names its document)
+    claim, passage) → which document and where (哪个文件规定的) → values that differ between documents
+    → qualify (with several documents, each citation names its document)
 
 Corpus, model, index and facts are loaded once.
 """
