@@ -54,3 +54,11 @@ def test_a_part_the_documents_named_before_it_say_nothing_of_is_asked_of_all(lib
     answer = library.ask("管理办法第十四条怎么规定的？" + part)
     assert not answer.refused and "6628 9000" in answer.text
     assert {("qinglan_fund_measures", "第十四条"), ("qinglan_fund_notice", "七")} <= cited(answer)
+
+
+def test_a_clause_naming_one_document_is_a_part_of_its_own_the_rest_asked_of_all(library):
+    assert library.asks_of_named("管理办法对公示期怎么规定？", library.documents)  # asks its own thing of it
+    assert library.asks_of_named("跟青岚制造业规划里写的一致吗？", library.documents)  # one side of a comparison
+    assert not library.asks_of_named("青岚制造业规划和管理办法写的相同吗？", library.documents)  # where to look
+    answer = library.ask("企业上市奖励各阶段一共最多给多少？跟青岚制造业规划里写的一致吗？")
+    assert ("qinglan_fund_measures", "第八条") in cited(answer)  # not only from the plan the second part names

@@ -21,7 +21,7 @@ from ..config import Settings
 from ..corpus.derived import FOLDER as DERIVED_FOLDER
 from ..corpus.derived import DerivedCache
 from ..corpus.load import load_corpus
-from ..corpus.select import (NO_DOCUMENT, DocumentFilter, apply_filter, attachments_named, find_clause,
+from ..corpus.select import (KINDS, NO_DOCUMENT, DocumentFilter, apply_filter, attachments_named, find_clause,
                              in_named_attachments, named_in, without_names)
 from ..embedding import Embedder, load_embedder
 from ..facts import PlanFacts, extract_facts
@@ -117,7 +117,8 @@ class Assistant:
             query, hits = self.retrieve(text, notice, docs)
             return refusal(query, hits, NOT_CHINESE)
         limit = self.settings.max_question_parts
-        asked = split_question(text, self.tokenizer, limit + 1, self.analyze)  # one more: were any left out?
+        names = (lambda part: self.asks_of_named(part, pool)) if len(self.documents) > 1 else None
+        asked = split_question(text, self.tokenizer, limit + 1, self.analyze, names)  # one more: were any left out?
         parts = self.scoped_parts(asked, pool)
         if len(parts) == 1:
             answer = self.answer(parts[0][0], notice, parts[0][1])
@@ -152,6 +153,14 @@ class Assistant:
                 computed = intent.operation or intent.order or intent.comparison
                 return answer if computed else with_differences(query, answer, hits, context)
         raise AssertionError("the passage answerer always answers")
+
+    def asks_of_named(self, part: str, pool: list[Document]) -> bool:
+        """Whether a part is asked of the documents it names on its own: it asks something of its own of them
+        (办法对拨付时限怎么规定), or it names one document to hold the rest against (和规划说的上限对得上吗). One that
+        names several to compare (规划和办法说的一样吗) says where to look for all the question asks."""
+        named = named_in(pool, part)
+        own = self.analyze(without_names(part, named)).key_concepts if named else ()
+        return len(named) == 1 or any(c.known and c.word not in KINDS for c in own)
 
     def scoped_parts(self, parts: list[str], pool: list[Document]) -> list[tuple[str, frozenset[str] | None]]:
         """Each part with the documents it names; one that names none, with those of the part before it that

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from ..config import MAX_QUESTION_PARTS
 from ..corpus.parse import CN_NUM
+from ..corpus.select import KINDS
 from ..corpus.vocab import PLACE_SLOT, generic_terms, qualifiers, unanswerable_kinds
 from ..index.tokenize import Tokenizer
 from ..schema import Concept, Query
@@ -72,12 +73,14 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "", near: Near | None
 
 
 def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTION_PARTS,
-                   analyzer: Callable[[str], Query] | None = None) -> list[str]:
+                   analyzer: Callable[[str], Query] | None = None,
+                   names_document: Callable[[str], bool] | None = None) -> list[str]:
     """The parts of a question that asks about several things (“电子信息营收目标多少？省里补贴多少钱？”),
     each a question of its own. A part that names nothing new (“2030年呢”) stays with the part before it;
     one that names only a place (“岳阳有份吗”) is asked about the first part's subject, its first key word
     (Chinese puts the topic first). A repeated clause counts once; at most max_parts parts are returned.
-    `analyzer` is the caller's (cached) analysis of a text."""
+    `analyzer` is the caller's (cached) analysis of a text; a clause that `names_document` (办法对时限怎么规定)
+    is a part of its own: it is asked of that document, the others are not."""
     analyzer = analyzer or (lambda part: analyze(part, tokenizer))
     clauses: list[str] = []
     for sentence in filter(None, (p.strip() for p in _SENTENCE_END.split(text))):
@@ -98,10 +101,13 @@ def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTIO
     for clause in clauses[1:]:
         completed = complete_follow_up(clause, clauses[0], tokenizer)  # “…目标多少？生物医药呢？”
         own = analyzer(clause).key_concepts
+        names_own_document = bool(names_document and names_document(clause))
         if _asks_detail_only(clause, analyzer, tokenizer):  # “…总投资多少？计划哪年建成？”
             new_part = f"{_without_details(clauses[0])}，{clause}"
         elif completed != clause or _names_own_subject(own, tokenizer):
             new_part = completed
+        elif names_own_document:  # 办法对时限怎么规定; 和规划说的对得上吗 asks it of the first part's subject
+            new_part = clause if any(c.known and c.word not in KINDS for c in own) else subject + clause
         elif subject and any(c.qualifier or c.proper for c in own):
             new_part = subject + clause
         else:
