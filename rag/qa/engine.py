@@ -156,8 +156,8 @@ class Assistant:
 
     def asks_of_named(self, part: str, pool: list[Document]) -> bool:
         """Whether a part is asked of the documents it names on its own: it asks something of its own of them
-        (办法对拨付时限怎么规定), or it names one document to hold the rest against (和规划说的上限对得上吗). One that
-        names several to compare (规划和办法说的一样吗) says where to look for all the question asks."""
+        (办法对公示期怎么规定), or it names one document to hold the rest against (跟规划里写的一致吗). One that
+        names several to compare (规划和办法写的相同吗) says where to look for all the question asks."""
         named = named_in(pool, part)
         own = self.analyze(without_names(part, named)).key_concepts if named else ()
         return len(named) == 1 or any(c.known and c.word not in KINDS for c in own)

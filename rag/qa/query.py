@@ -79,7 +79,7 @@ def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTIO
     each a question of its own. A part that names nothing new (“2030年呢”) stays with the part before it;
     one that names only a place (“岳阳有份吗”) is asked about the first part's subject, its first key word
     (Chinese puts the topic first). A repeated clause counts once; at most max_parts parts are returned.
-    `analyzer` is the caller's (cached) analysis of a text; a clause that `names_document` (办法对时限怎么规定)
+    `analyzer` is the caller's (cached) analysis of a text; a clause that `names_document` (办法对公示期怎么规定)
     is a part of its own: it is asked of that document, the others are not."""
     analyzer = analyzer or (lambda part: analyze(part, tokenizer))
     clauses: list[str] = []
@@ -106,7 +106,7 @@ def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTIO
             new_part = f"{_without_details(clauses[0])}，{clause}"
         elif completed != clause or _names_own_subject(own, tokenizer):
             new_part = completed
-        elif names_own_document:  # 办法对时限怎么规定; 和规划说的对得上吗 asks it of the first part's subject
+        elif names_own_document:  # 办法对公示期怎么规定; 跟规划里写的一致吗 asks it of the first subject
             new_part = clause if any(c.known and c.word not in KINDS for c in own) else subject + clause
         elif subject and any(c.qualifier or c.proper for c in own):
             new_part = subject + clause
