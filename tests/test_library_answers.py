@@ -62,3 +62,8 @@ def test_a_clause_naming_one_document_is_a_part_of_its_own_the_rest_asked_of_all
     assert not library.asks_of_named("青岚制造业规划和管理办法写的相同吗？", library.documents)  # where to look
     answer = library.ask("企业上市奖励各阶段一共最多给多少？跟青岚制造业规划里写的一致吗？")
     assert ("qinglan_fund_measures", "第八条") in cited(answer)  # not only from the plan the second part names
+
+
+def test_a_sum_asked_in_a_unit_adds_up_only_numbers_in_that_unit(library):
+    answer = library.ask("青岚2025年规上工业企业一共多少家？")  # 亿元 and % stand beside it: no sum of those
+    assert "合计" not in answer.text

@@ -14,12 +14,12 @@ from ..schema import Answer, Clause, Concept, Hit, Query, Statement
 from ..text import clause_sentences, normalize, parse_quantities
 from .answerers.base import AnswerContext, build_answer
 from .answerers.extractive import matches_concept
+from .intent import asked_unit, unit_family
 
 SAME_THING = 0.6  # another sentence speaks of the same thing when it names this share of what the answer's does
 SAME_PHRASE_MARGIN = 2  # ... and shares at least this many characters around its rarest word
 DIFFERING_LEAD = "注意：各文件对此规定的数值不同，按成文日期从新到旧列出："
 # a sentence saying which text prevails where texts disagree: 与本办法不一致的，按照本办法执行 / 以本规定为准
-_ASKED_UNIT = re.compile(r"(?:几|多少)\s*(家|个|项|人|亩|倍|%|[万亿]?元)|多少钱")  # 几家 asks a count, not an amount
 _PRECEDENCE = re.compile(r"不一致[的时]?[，,]?\s*(?:按照|依照|按|以)[^，。；]{1,16}(?:执行|为准)")
 
 
@@ -40,7 +40,7 @@ def with_differences(query: Query, answer: Answer, hits: list[Hit], context: Ans
         return answer
     concepts = [c for c in query.key_concepts if c.known and not c.qualifier]
     weight = _Weigher(concepts, context.idf)
-    unit = _asked_unit(query.text)
+    unit = asked_unit(query.text)
     clauses = {}
     for citation in answer.citations:  # a statement's clause: the first cited clause with its reference
         clauses.setdefault(citation.ref, context.clause(citation.doc_id, citation.ref))
@@ -78,23 +78,13 @@ def _precedence(context: AnswerContext, doc_ids) -> list[tuple[Clause, str]]:
             for sentence in clause_sentences(clause) if _PRECEDENCE.search(sentence)]
 
 
-def _asked_unit(question: str) -> str:
-    """The unit a question asks a number in (几家 → 家, 多少万元 / 多少钱 → 元), or "" when it names none."""
-    match = _ASKED_UNIT.search(normalize(question))
-    return _family(match.group(1) or "元") if match else ""
-
-
-def _family(unit: str) -> str:
-    return "元" if unit.endswith("元") else unit
-
-
 def _said(clause: Clause, text: str, concepts: list[Concept], unit: str = "") -> _Said:
     """What a sentence says; with `unit`, only its values in that unit count (a reward in 万元 is no answer to
     how many 家)."""
     folded = normalize(text).lower()
     covered = frozenset(c.word for c in concepts if matches_concept(c, folded, broader=False))
     values = frozenset((q.unit, q.number) for q in parse_quantities(text)
-                       if q.is_amount and (not unit or _family(q.unit) == unit))
+                       if q.is_amount and (not unit or unit_family(q.unit) == unit))
     return _Said(clause, text, covered, values)
 
 
