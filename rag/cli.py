@@ -355,7 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("status")
     status.set_defaults(run=cmd_status)
     library_eval = sub.add_parser("eval-library", help="measure answers across documents on evals/library")
-    library_eval.add_argument("--out", default=None, help="folder for library_report.json (default evals/library/)")
+    library_eval.add_argument("--out", default=None, help="folder for the report (default evals/library/)")
+    library_eval.add_argument("--questions", default=None,
+                              help="another file of questions on the same documents (default: evals/library's)")
     library_eval.set_defaults(run=_delegate("evaluation.library"))
     sub.add_parser("batch", help="answer JSONL questions from stdin").set_defaults(run=cmd_batch)
 

@@ -218,7 +218,7 @@ class Concept:
     salient: bool = False  # a real noun (not a fragment): an answer that misses it misses part of the question
     proper: bool = False  # a name (place, organisation): if the corpus never uses it, the plan does not cover it
     qualifier: bool = False  # narrows the scope (全国, 湖北, 十四五, a city): a number must name it too
-    broader: tuple[str, ...] = ()  # what contains it (a city's region): a clause about that covers it less
+    broader: tuple[str, ...] = ()  # what contains it (a city's region), a word near in meaning: covers it less
 
 
 @dataclass(frozen=True)

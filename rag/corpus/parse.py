@@ -2,7 +2,7 @@
 
 Handles plans (一、 / （一） / 1. / （1）, 专栏 tables), regulations (第X章 / 第X节 / 第X条, with 款 as paragraphs
 of the article and 项 （一） as its items), notices (正文, then 附件1 / 附件2 each with references of their own,
-附件1·一2) and documents without numbering (one unit per paragraph, flagged as such). The same tree comes out
+附件1·一2; a table's rows and its note units of their own, 附件2·6, 附件2·注) and documents without numbering (one unit per paragraph, flagged as such). The same tree comes out
 of every file format: the readers hand over paragraphs and tables, this module never sees the format.
 """
 
@@ -191,6 +191,8 @@ class _TreeBuilder:
             self._stack.append(_Open("前言", ClauseKind.PREAMBLE, 0, "前言", ("前言",), None, order=self._position()))
         if self._prefix and line.count(CELL_SEPARATOR) >= MIN_CELL_SEPARATORS and self._table_row(line):
             return
+        if self._prefix and NOTE_START.match(line) and self._table_note(line):
+            return
         self._stack[-1].paragraphs.append(line)
 
     def _table_row(self, line: str) -> bool:
@@ -208,6 +210,16 @@ class _TreeBuilder:
         self.clauses.append(Clause(self.doc_id, ref, ClauseKind.CLAUSE, table.level + 1, "",
                                    table.title_path + ((header,) if header else ()), line, table.ref,
                                    self._position()))
+        return True
+
+    def _table_note(self, line: str) -> bool:
+        """The note under the rows of an attachment's table (注：1.…另行申报…) is a unit of its own, cited as 附件2·注:
+        what it rules on (what the table leaves out) is asked about apart from the table. False without rows."""
+        table = self._stack[-1]
+        if not self._children(table.ref):
+            return False
+        self.clauses.append(Clause(self.doc_id, f"{table.ref}·注", ClauseKind.CLAUSE, table.level + 1, "",
+                                   table.title_path + ("注",), line, table.ref, self._position()))
         return True
 
     def _children(self, ref: str) -> list[Clause]:

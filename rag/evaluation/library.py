@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
@@ -51,10 +52,12 @@ def _cited_text(citation: Citation, documents: list[Document]) -> str:
     return citation.text if row is None else f"{citation.text}\n{row.name}\t{row.unit}\t{row.base_raw}\t{row.target_raw}"
 
 
-def evaluate_library(settings: Settings, folder: Path = LIBRARY_DIR) -> dict:
+def evaluate_library(settings: Settings, folder: Path = LIBRARY_DIR, questions_file: Path | None = None) -> dict:
+    """The library of folder/docs asked the questions of folder/questions.jsonl, or of another file of
+    questions about the same documents (a set written apart from these)."""
     from ..qa.engine import Assistant
 
-    questions = load_library_questions(folder / "questions.jsonl")
+    questions = load_library_questions(questions_file or folder / "questions.jsonl")
     with tempfile.TemporaryDirectory() as scratch:
         corpus = Path(scratch) / "corpus"
         for path in sorted((folder / "docs").iterdir()):
@@ -95,12 +98,19 @@ def evaluate_library(settings: Settings, folder: Path = LIBRARY_DIR) -> dict:
 
 
 def command(args, settings: Settings) -> int:
-    report = evaluate_library(settings)
-    out = Path(args.out) if args.out else LIBRARY_DIR
+    """report.json in --out (default evals/library/); for another questions file, <its name>.report.json beside
+    it unless --out says where."""
+    questions = Path(args.questions) if args.questions else None
+    if questions and not questions.is_file():
+        print(f"错误：找不到问题文件 {questions}", file=sys.stderr)
+        return 2
+    report = evaluate_library(settings, questions_file=questions)
+    out = Path(args.out) if args.out else questions.parent if questions else LIBRARY_DIR
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    out /= f"{questions.stem}.report.json" if questions else "report.json"
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     ours = report["ours"]
     print(f"library: fully correct {ours['fully_correct']}, citations naming the right document "
           f"{ours['citation_documents']}, refusal recall {ours['refusal_recall']}, false refusals "
-          f"{ours['false_refusals']} → {out / 'report.json'}")
+          f"{ours['false_refusals']} → {out}")
     return 0

@@ -1,6 +1,7 @@
 """Values that differ between documents. When another document of the library states a different number for
 the same thing an answer gives a number for (the same item, the same unit, another value), the answer shows
-each document's statement with the document's date, newest first, and says that they differ; and a rule of
+each document's statement with the document's date, newest first, and says that they differ (a further document
+that agrees with one of them is shown too, and a table row with the text that restates it); and a rule of
 those documents on which prevails when they disagree (与本办法不一致的，按照本办法执行), when one has one."""
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from ..schema import Answer, Clause, Concept, Hit, Query, Statement
 from ..text import clause_sentences, normalize, parse_quantities
 from .answerers.base import AnswerContext, build_answer
 from .answerers.extractive import matches_concept
+from .intent import asked_unit, unit_family
 
 SAME_THING = 0.6  # another sentence speaks of the same thing when it names this share of what the answer's does
 SAME_PHRASE_MARGIN = 2  # ... and shares at least this many characters around its rarest word
 DIFFERING_LEAD = "注意：各文件对此规定的数值不同，按成文日期从新到旧列出："
 # a sentence saying which text prevails where texts disagree: 与本办法不一致的，按照本办法执行 / 以本规定为准
-_ASKED_UNIT = re.compile(r"(?:几|多少)\s*(家|个|项|人|亩|倍|%|[万亿]?元)|多少钱")  # 几家 asks a count, not an amount
 _PRECEDENCE = re.compile(r"不一致[的时]?[，,]?\s*(?:按照|依照|按|以)[^，。；]{1,16}(?:执行|为准)")
 
 
@@ -39,7 +40,7 @@ def with_differences(query: Query, answer: Answer, hits: list[Hit], context: Ans
         return answer
     concepts = [c for c in query.key_concepts if c.known and not c.qualifier]
     weight = _Weigher(concepts, context.idf)
-    unit = _asked_unit(query.text)
+    unit = asked_unit(query.text)
     clauses = {}
     for citation in answer.citations:  # a statement's clause: the first cited clause with its reference
         clauses.setdefault(citation.ref, context.clause(citation.doc_id, citation.ref))
@@ -52,16 +53,17 @@ def with_differences(query: Query, answer: Answer, hits: list[Hit], context: Ans
     given_values = frozenset().union(*(g.values for g in stating if g.clause.doc_id == best.clause.doc_id))
     differing = [g for g in given if g.clause.doc_id != best.clause.doc_id and _differs(g, best, given_values, weight)]
     seen = {(g.clause.doc_id, g.clause.ref) for g in given}
-    for hit in hits:
-        if hit.clause.doc_id == best.clause.doc_id or (hit.clause.doc_id, hit.clause.ref) in seen:
-            continue
-        other = next((s for s in (_said(hit.clause, t, concepts, unit) for t in clause_sentences(hit.clause))
-                      if _differs(s, best, given_values, weight)), None)
-        if other is not None and all(d.clause.doc_id != other.clause.doc_id for d in differing):
+    others = [said for hit in hits if (hit.clause.doc_id, hit.clause.ref) not in seen
+              for said in (_said(hit.clause, t, concepts, unit) for t in clause_sentences(hit.clause))
+              if said.values and _same_thing(said, best, weight)]
+    for other in others:
+        if other.clause.doc_id != best.clause.doc_id and _differs(other, best, given_values, weight) and all(
+                d.clause.doc_id != other.clause.doc_id for d in differing):
             differing.append(other)
     if not differing:
         return answer
     shown = [g for g in given if g.clause.doc_id == best.clause.doc_id] + differing
+    shown += [s for s in _also_stating(others, [best, *differing]) if s not in shown]
     shown.sort(key=lambda s: context.documents[s.clause.doc_id].meta.sort_date, reverse=True)
     statements = [Statement(f"（{context.documents[s.clause.doc_id].meta.date}）{s.text}", s.clause.ref) for s in shown]
     rules = _precedence(context, dict.fromkeys(s.clause.doc_id for s in shown))
@@ -76,23 +78,13 @@ def _precedence(context: AnswerContext, doc_ids) -> list[tuple[Clause, str]]:
             for sentence in clause_sentences(clause) if _PRECEDENCE.search(sentence)]
 
 
-def _asked_unit(question: str) -> str:
-    """The unit a question asks a number in (几家 → 家, 多少万元 / 多少钱 → 元), or "" when it names none."""
-    match = _ASKED_UNIT.search(normalize(question))
-    return _family(match.group(1) or "元") if match else ""
-
-
-def _family(unit: str) -> str:
-    return "元" if unit.endswith("元") else unit
-
-
 def _said(clause: Clause, text: str, concepts: list[Concept], unit: str = "") -> _Said:
     """What a sentence says; with `unit`, only its values in that unit count (a reward in 万元 is no answer to
     how many 家)."""
     folded = normalize(text).lower()
     covered = frozenset(c.word for c in concepts if matches_concept(c, folded, broader=False))
     values = frozenset((q.unit, q.number) for q in parse_quantities(text)
-                       if q.is_amount and (not unit or _family(q.unit) == unit))
+                       if q.is_amount and (not unit or unit_family(q.unit) == unit))
     return _Said(clause, text, covered, values)
 
 
@@ -126,14 +118,36 @@ class _Weigher:
         return max(words, key=lambda w: self.weights[w])
 
 
-def _differs(other: _Said, best: _Said, given: frozenset[tuple[str, str]], weight: _Weigher) -> bool:
-    """Another document's sentence about the same thing (it names most of what the answer's sentence names, and
-    its rarest word within the same phrase) stating another value in a unit the answer's sentence uses, and none
-    of the values the answer gives from the best sentence's document (`given`)."""
+def _also_stating(others: list[_Said], compared: list[_Said]) -> list[_Said]:
+    """Where documents differ, every document's word on it: a further document stating one of the values compared
+    (the notice's table agreeing with the measures), and a compared document's other clause restating its value
+    (the plan's text beside its target table); one more sentence a document at most."""
+    values = {}
+    for said in compared:
+        values.setdefault(said.clause.doc_id, set()).update(said.values)
+    every = set().union(*values.values())
+    added, more = set(), []
+    for other in others:
+        doc_id = other.clause.doc_id
+        if other not in compared and doc_id not in added and other.values & values.get(doc_id, every):
+            added.add(doc_id)
+            more.append(other)
+    return more
+
+
+def _same_thing(other: _Said, best: _Said, weight: _Weigher) -> bool:
+    """Another sentence about the same thing: it names most of what the answer's sentence names, and its rarest
+    word within the same phrase."""
     rarest = weight.rarest(best.covered)
-    if not other.values or _run_around(rarest, best.text, other.text) < len(rarest) + SAME_PHRASE_MARGIN:
+    if _run_around(rarest, best.text, other.text) < len(rarest) + SAME_PHRASE_MARGIN:
         return False
-    if weight(other.covered & best.covered) < SAME_THING * weight(best.covered):
+    return weight(other.covered & best.covered) >= SAME_THING * weight(best.covered)
+
+
+def _differs(other: _Said, best: _Said, given: frozenset[tuple[str, str]], weight: _Weigher) -> bool:
+    """Another document's sentence about the same thing stating another value in a unit the answer's sentence
+    uses, and none of the values the answer gives from the best sentence's document (`given`)."""
+    if not other.values or not _same_thing(other, best, weight):
         return False
     units = {unit for unit, _ in best.values}
     return not (other.values & given) and any(unit in units for unit, _ in other.values)

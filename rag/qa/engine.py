@@ -3,7 +3,8 @@
     clean → choose documents (filters, a document the question names) → split into parts → analyse (once per
     part) → retrieve (reference, dense + BM25, fusion, indicator bonus; each document's own best clauses too)
     → answerers in order (reference, scope, document facts, missing detail, calculation, ranking, list,
-    claim, passage) → values that differ between documents → qualify (with several documents, each citation names its document)
+    claim, passage) → which document and where (哪个文件规定的) → values that differ between documents
+    → qualify (with several documents, each citation names its document)
 
 Corpus, model, index and facts are loaded once.
 """
@@ -20,7 +21,7 @@ from ..config import Settings
 from ..corpus.derived import FOLDER as DERIVED_FOLDER
 from ..corpus.derived import DerivedCache
 from ..corpus.load import load_corpus
-from ..corpus.select import (NO_DOCUMENT, DocumentFilter, apply_filter, attachments_named, find_clause,
+from ..corpus.select import (KINDS, NO_DOCUMENT, DocumentFilter, apply_filter, attachments_named, find_clause,
                              in_named_attachments, named_in, without_names)
 from ..embedding import Embedder, load_embedder
 from ..facts import PlanFacts, extract_facts
@@ -34,9 +35,11 @@ from ..text.normalize import EMPTY_QUESTION
 from .answerers import ANSWERERS, AnswerContext, combine, refusal, with_table_notes
 from .differing import with_differences
 from .intent import read_intent, without_source_words
+from .near import NearWords
 from .qualify import qualify
 from .query import analyze, clean_question, split_question
 from .retrievers import Retriever
+from .sources import with_sources
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +67,10 @@ def refresh(settings: Settings, full: bool = False) -> BuildReport:
     after ``add``/``remove`` or an upload)."""
     documents = load_corpus(settings.corpus_dir, settings.include_unstructured)
     tokenizer = Tokenizer(documents)
-    report = update_index(settings, load_embedder(settings), tokenizer, documents, full=full)
+    embedder = load_embedder(settings)
+    report = update_index(settings, embedder, tokenizer, documents, full=full)
     derive(settings, documents, tokenizer)
+    NearWords(documents, tokenizer, embedder, DerivedCache(settings.data_dir / DERIVED_FOLDER))
     return report
 
 
@@ -80,6 +85,8 @@ class Assistant:
         self.index: Index = open_index(self.settings, self.embedder, self.tokenizer, self.documents)
         self.retriever = Retriever(self.index, self.documents, self.embedder)
         self.facts, self.measures = derive(self.settings, self.documents, self.tokenizer)
+        self.near = NearWords(self.documents, self.tokenizer, self.embedder,
+                              DerivedCache(self.settings.data_dir / DERIVED_FOLDER))
         self.context = AnswerContext(self.retriever.documents, FactLookup(self.facts), self.tokenizer.gazetteer,
                                      self.retriever.idf, self.measures, self.retriever.similarity)
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)
@@ -98,7 +105,7 @@ class Assistant:
         return replace(self.context, facts=FactLookup(facts))
 
     def _analyze(self, text: str, notice: str = "") -> Query:
-        return analyze(text, self.tokenizer, notice)
+        return analyze(text, self.tokenizer, notice, self.near.forms)
 
     def ask(self, question: object, documents: DocumentFilter | None = None) -> Answer:
         """Answer from the documents the filter keeps; of those, from the ones the question names, if any."""
@@ -113,7 +120,8 @@ class Assistant:
             query, hits = self.retrieve(text, notice, docs)
             return refusal(query, hits, NOT_CHINESE)
         limit = self.settings.max_question_parts
-        asked = split_question(text, self.tokenizer, limit + 1, self.analyze)  # one more: were any left out?
+        names = (lambda part: self.asks_of_named(part, pool)) if len(self.documents) > 1 else None
+        asked = split_question(text, self.tokenizer, limit + 1, self.analyze, names)  # one more: were any left out?
         parts = self.scoped_parts(asked, pool)
         if len(parts) == 1:
             answer = self.answer(parts[0][0], notice, parts[0][1])
@@ -124,7 +132,11 @@ class Assistant:
             for part, docs in parts[:limit]:
                 if answers and time.thread_time() > deadline:
                     break
-                answers.append(self.answer(part, docs=docs))
+                answer = self.answer(part, docs=docs)
+                own = self.scope(part, pool)
+                if answer.refused and docs != own:  # the documents an earlier part named say nothing of it: all may
+                    answer = self.answer(part, docs=own)
+                answers.append(answer)
             if len(answers) < len(parts):
                 notice = "\n".join(filter(None, (notice, TOO_MANY_PARTS.format(len(answers)))))
             answer = combine(text, [part for part, _ in parts[: len(answers)]], answers, notice)
@@ -140,13 +152,23 @@ class Assistant:
             answer = answerer(query, intent, hits, context)
             if answer is not None:
                 answer = with_table_notes(answer, context)
+                answer = with_sources(answer, context) if intent.source else answer
                 computed = intent.operation or intent.order or intent.comparison
                 return answer if computed else with_differences(query, answer, hits, context)
         raise AssertionError("the passage answerer always answers")
 
+    def asks_of_named(self, part: str, pool: list[Document]) -> bool:
+        """Whether a part is asked of the documents it names on its own: it asks something of its own of them
+        (办法对公示期怎么规定), or it names one document to hold the rest against (跟规划里写的一致吗). One that
+        names several to compare (规划和办法写的相同吗) says where to look for all the question asks."""
+        named = named_in(pool, part)
+        own = self.analyze(without_names(part, named)).key_concepts if named else ()
+        return len(named) == 1 or any(c.known and c.word not in KINDS for c in own)
+
     def scoped_parts(self, parts: list[str], pool: list[Document]) -> list[tuple[str, frozenset[str] | None]]:
         """Each part with the documents it names; one that names none, with those of the part before it that
-        did (the topic carries on: “办法第九条…？土建费算不算？”), else all (“…哪天拨付？办法对时限怎么规定？”)."""
+        did (the topic carries on: “办法第九条…？土建费算不算？”), else all (“…哪天拨付？办法对时限怎么规定？”).
+        A part refused in the documents carried over to it is asked of all (Assistant.ask): it may have moved on."""
         scoped, named = [], None
         for part in parts:
             text, docs = self.scoped(part, pool)

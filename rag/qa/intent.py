@@ -102,10 +102,13 @@ _ROW_PROPERTIES = (
     (RowProperty.BOUND, re.compile(r"[≥≤]|下限|上限|(?:带|有)[“\"]?(?:以上|不少于|不低于)")),
     (RowProperty.EQUAL, re.compile(r"一模一样|(?:相同|一样|相等|持平)的?(?:吗|？|\?|，|,|$)|目标(?:相同|一样|相等)")),
 )
-_SOURCE = re.compile(r"(?:哪|什么)(?:个|一个|份|一份|些)?文件|出自哪|出处")
+_WHERE = r"哪一?(?:部分|章|节|条)|第几(?:条|章|节|部分)"  # where in a document: 放在哪一部分, 是第几条
+_SOURCE = re.compile(rf"(?:哪|什么)(?:个|一个|份|一份|些)?文件|出自哪|出处|{_WHERE}")
 # the words that ask for the source, which say nothing of what is looked up: 这话是哪个文件说的, 出自哪里
 _SOURCE_WORDS = re.compile(r"[，,]?(?:这(?:话|句话|条|个|项)?|这个说法)?(?:是|在|由)?(?:(?:哪|什么)(?:个|一个|份|一份|些)?文件"
-                           r"(?:里|中|上)?(?:规定|说|定|提|讲|写|明确)?(?:的|了)?|出自哪(?:里|儿)?|(?:的)?出处(?:是)?(?:哪里|什么)?)")
+                           r"(?:里|中|上)?(?:规定|说|定|提|讲|写|明确)?(?:的|了)?|出自哪(?:里|儿)?|(?:的)?出处(?:是)?(?:哪里|什么)?|"
+                           r"(?:是|在|放在)?(?:" + _WHERE + r")(?:规定|说|写|提)?(?:的|了)?)")
+_ASKED_UNIT = re.compile(r"(?:几|多少)\s*(家|个|项|人|亩|倍|%|[万亿]?元)|多少钱")  # 几家 asks a count, not an amount
 _CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$")
 
 
@@ -151,6 +154,17 @@ def read_intent(question: str) -> Intent:
                   about_self=bool(_SELF.search(text)),
                   describes=bool(_DESCRIBES.search(text)), asks_name=bool(_ASKS_NAME.search(text)),
                   row_property=next((kind for kind, pattern in _ROW_PROPERTIES if pattern.search(text)), None))
+
+
+def asked_unit(question: str) -> str:
+    """The unit a question asks a number in (几家 → 家, 多少万元 / 多少钱 → 元), or "" when it names none."""
+    match = _ASKED_UNIT.search(normalize(question))
+    return unit_family(match.group(1) or "元") if match else ""
+
+
+def unit_family(unit: str) -> str:
+    """Amounts of money are one family whatever their scale (万元, 亿元)."""
+    return "元" if unit.endswith("元") else unit
 
 
 def without_source_words(question: str) -> str:

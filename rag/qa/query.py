@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from ..config import MAX_QUESTION_PARTS
 from ..corpus.parse import CN_NUM
+from ..corpus.select import KINDS
 from ..corpus.vocab import PLACE_SLOT, generic_terms, qualifiers, unanswerable_kinds
 from ..index.tokenize import Tokenizer
 from ..schema import Concept, Query
@@ -28,6 +29,7 @@ _WANTS_LIST = re.compile(r"哪些|哪[几两三四五六七八九十]|包括|包
 ASKS = re.compile(r"什么|多少|哪|几|怎么|怎样|如何|吗|是否|为何|为什么|啥|多大|有没有|呢")
 _SENTENCE_END = re.compile(r"[？?；;！!。]")
 _COMMA = re.compile(r"[，,]")
+Near = Callable[[str], tuple[str, ...]]
 DISTINCTIVE_COUNT = 6  # a word the plan uses at most this often picks out what a question is about
 
 # Person names (nr) are not taken for names the plan would have to use: jieba's HMM tags unknown
@@ -46,14 +48,17 @@ def clean_question(raw: object, max_chars: int) -> tuple[str, str]:
     return text, notice
 
 
-def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
+def analyze(text: str, tokenizer: Tokenizer, notice: str = "", near: Near | None = None) -> Query:
+    """`near`: the documents' words a word they never write means (rag.qa.near.NearWords.forms)."""
     normalized = normalize(text)
     words = tokenizer.words(normalized)
-    concepts = _concepts(words, normalized, tokenizer)
+    concepts = _concepts(words, normalized, tokenizer, near)
     stated = [q for q in parse_quantities(normalized) if q.is_amount]
+    terms = tokenizer.expand(words, normalized)
+    meant = [form for c in concepts for form in c.broader if near and form in near(c.word) and form not in terms]
     return Query(
         text=text,
-        terms=tuple(tokenizer.expand(words, normalized)),
+        terms=tuple(terms + meant),
         concepts=concepts,
         clause_refs=_clause_refs(normalized),
         indicator_numbers=tuple(int(m.group("a") or m.group("b")) for m in _INDICATOR_REF.finditer(normalized)),
@@ -68,12 +73,14 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "") -> Query:
 
 
 def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTION_PARTS,
-                   analyzer: Callable[[str], Query] | None = None) -> list[str]:
+                   analyzer: Callable[[str], Query] | None = None,
+                   names_document: Callable[[str], bool] | None = None) -> list[str]:
     """The parts of a question that asks about several things (“电子信息营收目标多少？省里补贴多少钱？”),
     each a question of its own. A part that names nothing new (“2030年呢”) stays with the part before it;
     one that names only a place (“岳阳有份吗”) is asked about the first part's subject, its first key word
     (Chinese puts the topic first). A repeated clause counts once; at most max_parts parts are returned.
-    `analyzer` is the caller's (cached) analysis of a text."""
+    `analyzer` is the caller's (cached) analysis of a text; a clause that `names_document` (办法对公示期怎么规定)
+    is a part of its own: it is asked of that document, the others are not."""
     analyzer = analyzer or (lambda part: analyze(part, tokenizer))
     clauses: list[str] = []
     for sentence in filter(None, (p.strip() for p in _SENTENCE_END.split(text))):
@@ -94,10 +101,13 @@ def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTIO
     for clause in clauses[1:]:
         completed = complete_follow_up(clause, clauses[0], tokenizer)  # “…目标多少？生物医药呢？”
         own = analyzer(clause).key_concepts
+        names_own_document = bool(names_document and names_document(clause))
         if _asks_detail_only(clause, analyzer, tokenizer):  # “…总投资多少？计划哪年建成？”
             new_part = f"{_without_details(clauses[0])}，{clause}"
         elif completed != clause or _names_own_subject(own, tokenizer):
             new_part = completed
+        elif names_own_document:  # 办法对公示期怎么规定; 跟规划里写的一致吗 asks it of the first subject
+            new_part = clause if any(c.known and c.word not in KINDS for c in own) else subject + clause
         elif subject and any(c.qualifier or c.proper for c in own):
             new_part = subject + clause
         else:
@@ -226,7 +236,7 @@ _RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "去年": -1, "上�
 _COUNTED = re.compile(r"[一二两三四五六七八九十几]+[个项类家条大种点批档级]?")  # 四个, 几类: how many, not what
 
 
-def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concept, ...]:
+def _concepts(words: list[str], text: str, tokenizer: Tokenizer, near: Near | None = None) -> tuple[Concept, ...]:
     """Whole words of the question (search-mode fragments inside a longer word are dropped), each with
     the forms the plan may use for it: aliases and, for a city, its region."""
     generic = generic_terms()
@@ -252,7 +262,10 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer) -> tuple[Concep
         if word in _RELATIVE_YEARS:
             forms.append(f"{tokenizer.current_year + _RELATIVE_YEARS[word]}年")
         if not any(tokenizer.in_corpus(f) for f in (*forms, *broader)):
-            forms.extend(tokenizer.unabbreviated(word))
+            expanded = tokenizer.unabbreviated(word)
+            forms.extend(expanded)
+            # a word near in meaning is less sure than the word itself: it covers the concept as its region does
+            broader.extend(() if expanded or not near else near(word))
         is_generic = (word in generic or any(ch.isdigit() for ch in word) or (len(word) == 1 and len(forms) == 1)
                       or bool(_COUNTED.fullmatch(word)))
         qualifier = any(word.startswith(q) for q in scope_words) or word in cities or county is not None

@@ -92,6 +92,7 @@ _CN_NUMBER = re.compile(
 _AT_LEAST = ("不少于", "不低于", "不小于", "至少", "超过", "多于", "高于", "大于")
 _AT_MOST = ("不超过", "不高于", "不多于", "不大于", "至多", "最多", "低于", "少于", "小于", "不到")
 _AT_LEAST_AFTER, _AT_MOST_AFTER = ("以上", "及以上"), ("以下", "及以下", "以内")
+BOUND_WORDS = frozenset(_AT_LEAST + _AT_MOST + _AT_LEAST_AFTER + _AT_MOST_AFTER)  # 低于, 以上: the grammar's words
 _BASE_WORDS = ("基期", "现状", "目前", "现在", "当前", "现有")
 _TARGET_WORDS = ("目标", "力争", "预期", "预计")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)年")

@@ -11,7 +11,7 @@ from ...facts import Bound, Fact, Role
 from ...facts.lookup import NAMED_RUN
 from ...schema import Answer, Hit, Query, Route, Statement
 from ...text import normalize, parse_quantities, shared_run
-from ..intent import Comparison, Intent, Operation, Order
+from ..intent import Comparison, Intent, Operation, Order, asked_unit, unit_family
 from .base import AnswerContext, build_answer
 
 _PERCENT = ("%", "‰")
@@ -227,8 +227,9 @@ def _sum(query, hits, context, facts: list[Fact]) -> Answer | None:
         group = []
     if len(group) < 2:
         group = [f for f in targets if f.unit == targets[0].unit] if targets else []
-    if len(group) < 2:
-        return None
+    asked = asked_unit(query.text)
+    if len(group) < 2 or asked and not (unit_family(group[0].unit) == asked or group[0].unit.startswith(asked)):
+        return None  # 一共多少家 adds up numbers of firms, not the percentages named beside them
     group = sorted(group, key=context.facts.plan.facts.index)  # as the plan lists them
     total = sum(f.value for f in group)
     result = "＋".join(f.value_text for f in group) + f"＝{number(total)}（{group[0].unit}）"

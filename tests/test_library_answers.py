@@ -1,0 +1,69 @@
+"""Answers across the documents of a library (the three 青岚 documents and the Hunan plan): where documents
+state different values, every document's word on it; which document says a thing, and where in it."""
+
+from __future__ import annotations
+
+
+def cited(answer) -> set[tuple[str, str]]:
+    return {(c.doc_id, c.ref) for c in answer.citations}
+
+
+def test_where_documents_differ_a_further_document_agreeing_with_one_is_shown_too(library):
+    answer = library.ask("青岚对小巨人企业的一次性奖励是多少？")
+    assert "数值不同" in answer.text and "50万元" in answer.text
+    assert {("qinglan_fund_measures", "第六条（一）"), ("qinglan_fund_notice", "附件2·1"),
+            ("qinglan_manufacturing_plan", "三（一）2")} <= cited(answer)
+    notice, measures = answer.text.index("2026年7月6日"), answer.text.index("2026年5月20日")
+    assert notice < measures < answer.text.index("2026年3月18日")  # newest first, each with its date
+    assert "28家" not in answer.text  # the plan's count of firms is another value, not a restatement
+
+
+def test_where_documents_differ_a_table_row_is_shown_with_the_text_that_restates_it(library):
+    answer = library.ask("青岚市级以上绿色工厂到2030年要有多少家？")
+    assert "数值不同" in answer.text and "100家以上" in answer.text and "120家" in answer.text
+    assert {("qinglan_manufacturing_plan", "专栏1·指标17"), ("qinglan_manufacturing_plan", "三（二）3"),
+            ("qinglan_fund_notice", "一")} <= cited(answer)
+
+
+def test_which_document_says_it_is_answered_with_the_document_and_the_place_in_it(library):
+    answer = library.ask("融资租赁买的设备怎么算购置额，是哪个文件规定的？")
+    lead = answer.text.split("\n")[0]
+    assert lead.startswith("出自：青工信联〔2026〕35号") and "申报指南 › 四、技术改造项目申报要点" in lead
+    # the header (title, 文号) and the attachment's title page are cited: the document's own words name it
+    assert {("qinglan_fund_notice", "附件1·四3"), ("qinglan_fund_notice", "通知"),
+            ("qinglan_fund_notice", "附件1")} <= cited(answer)
+
+
+def test_where_in_a_document_is_asked_like_which_document(library):
+    answer = library.ask("“青岚工匠”放在规划的哪一部分？")
+    assert "四、保障措施 › （三）强化人才支撑" in answer.text.split("\n")[0]
+    assert ("qinglan_manufacturing_plan", "四") in cited(answer)
+
+
+def test_the_note_under_an_attachments_table_is_a_unit_of_its_own(library):
+    notice = next(d for d in library.documents if d.doc_id == "qinglan_fund_notice")
+    note = notice.clause("附件2·注")
+    assert note.text.startswith("注：1.") and note.parent == "附件2" and "注：" not in notice.clause("附件2").text
+    answer = library.ask("首台套重大技术装备奖励在本次集中申报范围内吗？")
+    assert not answer.refused and "另行组织申报" in answer.text and ("qinglan_fund_notice", "附件2·注") in cited(answer)
+
+
+def test_a_part_the_documents_named_before_it_say_nothing_of_is_asked_of_all(library):
+    part = "平台技术支持电话是多少？"
+    assert library.answer(part, docs=frozenset({"qinglan_fund_measures"})).refused
+    answer = library.ask("管理办法第十四条怎么规定的？" + part)
+    assert not answer.refused and "6628 9000" in answer.text
+    assert {("qinglan_fund_measures", "第十四条"), ("qinglan_fund_notice", "七")} <= cited(answer)
+
+
+def test_a_clause_naming_one_document_is_a_part_of_its_own_the_rest_asked_of_all(library):
+    assert library.asks_of_named("管理办法对公示期怎么规定？", library.documents)  # asks its own thing of it
+    assert library.asks_of_named("跟青岚制造业规划里写的一致吗？", library.documents)  # one side of a comparison
+    assert not library.asks_of_named("青岚制造业规划和管理办法写的相同吗？", library.documents)  # where to look
+    answer = library.ask("企业上市奖励各阶段一共最多给多少？跟青岚制造业规划里写的一致吗？")
+    assert ("qinglan_fund_measures", "第八条") in cited(answer)  # not only from the plan the second part names
+
+
+def test_a_sum_asked_in_a_unit_adds_up_only_numbers_in_that_unit(library):
+    answer = library.ask("青岚2025年规上工业企业一共多少家？")  # 亿元 and % stand beside it: no sum of those
+    assert "合计" not in answer.text
