@@ -1,5 +1,5 @@
-"""Claims put up for confirmation (…吧, 对吗, 是不是): checked against the plan's facts, its item catalogue,
-the document's header and the places its sentences name. A wrong claim is answered 不是 with the correct
+"""Claims put up for confirmation (…吧, 对吗, 是不是): checked against the plan's facts, its item catalogue
+and the places its sentences name (a claim about the document's own date or 文号: answer_document_facts). A wrong claim is answered 不是 with the correct
 fact cited; a right one 是的."""
 
 from __future__ import annotations
@@ -15,16 +15,13 @@ from .extractive import matches_concept
 from .quantitative import answer_from, fact_statement
 
 _BASE_WORDS = re.compile(r"基期|现在|目前|现有|已经|已有|去年|当前|2025年")
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d+号")
-_ISSUED_YEAR = re.compile(r"(\d{4})年(?:发|印发|发布|出台|颁布)")
 CLAIM_CANDIDATES = 4
 
 
 def answer_claim(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
     if not intent.claim:
         return None
-    return (_document_claim(query, hits, context) or _number_claim(query, hits, context)
-            or _category_claim(query, hits, context) or claimed_place_differs(query, hits, context))
+    return (_number_claim(query, hits, context) or _category_claim(query, hits, context) or claimed_place_differs(query, hits, context))
 
 
 def _number_claim(query, hits, context) -> Answer | None:
@@ -67,25 +64,6 @@ def _answer_from_items(query, hits, context, items, statements, lead) -> Answer:
     clauses = [c for c in (context.clause(i.doc_id, i.ref) for i in items) if c]
     parents = [c for c in (context.clause(i.doc_id, i.parent) for i in items) if c]
     return build_answer(query, statements, [*clauses, *parents], hits, lead, check_premise=False)
-
-
-def _document_claim(query, hits, context) -> Answer | None:
-    question = normalize(query.text)
-    number_claim = _DOC_NUMBER.search(question)
-    year_claim = _ISSUED_YEAR.search(question)
-    if not (number_claim or year_claim):
-        return None
-    for document in context.documents.values():
-        meta = document.meta
-        notice = next((c for c in document.clauses if c.ref == "通知"), None)
-        if notice is None:
-            continue
-        wrong = (number_claim and number_claim.group(0) != meta.doc_number) or \
-            (year_claim and year_claim.group(1) not in meta.date)
-        lead = "不是。" if wrong else "是的。"
-        statement = Statement(f"本文件文号为{meta.doc_number}，由{meta.issuer}于{meta.date}印发。", notice.ref)
-        return build_answer(query, [statement], [notice], hits, lead, check_premise=False)
-    return None
 
 
 def claimed_place_differs(query: Query, hits: list[Hit], context: AnswerContext) -> Answer | None:

@@ -32,7 +32,7 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DATE_PARTS = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月份?)?(?:(\d{1,2})[日号])?")
 # the date a claim puts up for confirmation, by the verb it goes with (5月20号开始施行的吧)
 _CLAIMED_FIELDS = (("effective", re.compile(r"施行|生效|实施|执行")), ("published", re.compile(r"发布|公布|上网")),
-                   ("date", re.compile(r"印发|出台|下发|签发|发的|成文|发文|落款")))
+                   ("date", re.compile(r"印发|出台|下发|签发|颁布|发的|成文|发文|落款|年发")))
 _DATE_FIELDS = ("date", "published", "effective")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
 
@@ -83,8 +83,12 @@ def _document_claim(query: Query, hits: list[Hit], context: AnswerContext) -> An
         if number and document.meta.doc_number:
             right = right and number.group().endswith(normalize(document.meta.doc_number))
             said.append(f"文号：{document.meta.doc_number}。")
-        statement = Statement(f"《{document.meta.title}》" + "".join(said), notice.ref)
-        return build_answer(query, [statement], [notice], hits, "是的。" if right else "不是。", check_premise=False)
+        statements, clauses = [Statement(f"《{document.meta.title}》" + "".join(said), notice.ref)], [notice]
+        article = _effect_article(document) if field == "effective" else None
+        if article is not None:  # 本办法自…起施行: the text's own words on it
+            statements.append(Statement(article[1], article[0].ref))
+            clauses.append(article[0])
+        return build_answer(query, statements, clauses, hits, "是的。" if right else "不是。", check_premise=False)
     return None
 
 

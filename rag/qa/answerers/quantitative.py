@@ -396,8 +396,8 @@ def _named_sentence_group(question: str, context: AnswerContext) -> list[Fact]:
     for fact in context.facts.plan.facts:
         if fact.role == Role.TARGET:
             spans.setdefault((fact.doc_id, fact.ref, fact.span), []).append(fact)
-    named = [group for group in spans.values()
-             if len({f.unit for f in group}) == 1 and _names_common_part(group, question)]
+    named = [group for group in spans.values() if len({f.unit for f in group}) == 1
+             and len(_common_ending([f.subject for f in group])) >= 2 and _names_common_part(group, question)]
     return max(named, key=len) if named else []
 
 
