@@ -67,3 +67,9 @@ def test_a_clause_naming_one_document_is_a_part_of_its_own_the_rest_asked_of_all
 def test_a_sum_asked_in_a_unit_adds_up_only_numbers_in_that_unit(library):
     answer = library.ask("青岚2025年规上工业企业一共多少家？")  # 亿元 and % stand beside it: no sum of those
     assert "合计" not in answer.text
+
+
+def test_the_value_now_is_given_by_the_table_row_that_states_it(library):
+    """现在几家: the sentence states only the 2030 target; the table row also gives the base value."""
+    answer = library.ask("全市上市企业现在几家？到2030年要到几家？")
+    assert "9家" in answer.text and "专栏1·指标11" in [c.ref for c in answer.citations]

@@ -32,6 +32,7 @@ NEAREST_IN_MEANING = 2  # clauses quoted, one sentence each, for a thing describ
 _YEAR = re.compile(r"\d{4}年")
 _WH = r"啥|什么|哪些|哪几|哪个|哪类|怎样|怎么样"
 _STATES_VALUE = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|项|家|年|月|日|号|天|倍|成|万|亿|%)")
+_ASKS_CURRENT = re.compile(r"现在|目前|现有|当前|基期")
 _RATIO_BASE = re.compile(r"占[^，。；、]{1,24}?(?:比重|比例)")  # "A占B比重": the number is about A, not B
 
 
@@ -67,6 +68,13 @@ class _ClauseMatch:
         itself (酒饮料精制茶 in 食品产业): its numbers are the whole item's, which the answer must say."""
         return is_item(self.clause) and bool(self.covered) and any(
             s.has_quantity and s.scope_match for s in self.sentences)
+
+
+def _states_base(clause: Clause, context: AnswerContext) -> bool:
+    """A table row with a base value (基期值), the value a question about now asks for."""
+    document = context.documents.get(clause.doc_id)
+    return clause.kind == ClauseKind.INDICATOR and document is not None and any(
+        row.ref == clause.ref and row.base_value is not None for row in document.indicators)
 
 
 def quoted(words: list[str]) -> str:
@@ -283,7 +291,10 @@ class PassageAnswerer:
         # a claim that states the detail itself is answered from the clauses giving one, else from any
         matches = filled if filled or asks_detail(query, intent) else matches
         if query.wants_number:
-            matches.sort(key=lambda m: 2 if m.states_number else int(m.states_whole_number), reverse=True)
+            # 现在几家: a table row covering the question as fully gives the base value a sentence lacks
+            full = max((m.coverage for m in matches), default=0.0) if _ASKS_CURRENT.search(query.text) else 2.0
+            matches.sort(key=lambda m: (2 if m.states_number else int(m.states_whole_number),
+                                        m.coverage >= full and _states_base(m.clause, context)), reverse=True)
         claimed = _claimed_values(query) if intent.claim else []
         if claimed:  # 五年内迁出要追回吧: the clause that states the value put up for confirmation, first
             matches.sort(key=lambda m: not any(quantity_occurs(v, normalize(m.clause.text)) for v in claimed))
