@@ -10,7 +10,7 @@ from rag.corpus.places import Gazetteer
 from rag.facts import extract_facts
 from rag.facts.lookup import FactLookup
 from rag.qa.answerers import ANSWERERS, AnswerContext
-from rag.qa.intent import Operation, Order, read_intent
+from rag.qa.intent import asked_unit, Operation, Order, read_intent
 from rag.schema import Concept, Hit, Query, Route
 
 SYNTHETIC = """青岚市人民政府关于印发《青岚市产业发展规划》的通知
@@ -56,6 +56,7 @@ def test_intent_is_read_from_how_people_ask():
     assert (top.order, top.top) == (Order.HIGHEST, 3)
     assert read_intent("低于1500亿元的有哪些").threshold == "1500亿元"
     assert read_intent("目标是5000亿元对吧？").claim and not read_intent("目标是多少？").claim
+    assert (asked_unit("按几个点补"), asked_unit("几个园区"), asked_unit("补多少钱")) == ("", "个", "元")
     assert read_intent("还要新增几家？是现在的几倍？").operations == (Operation.DIFFERENCE, Operation.RATIO)
     assert read_intent("做家电配件的中型厂，规划有啥支持？").about_self
     assert read_intent("未来产业有哪四个？").wants_list and read_intent("5000亿及以上的有哪些").inclusive

@@ -14,7 +14,7 @@ from ...corpus.vocab import glosses_in, unanswerable_kinds
 from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
 from ...text import clause_sentences, normalize, parse_quantities, quantity_occurs
 from ...text.quantities import digits
-from ..intent import Intent
+from ..intent import Intent, asked_unit, unit_family
 from ..query import ASKS
 from .base import AnswerContext, build_answer, refusal
 
@@ -68,6 +68,14 @@ class _ClauseMatch:
         itself (酒饮料精制茶 in 食品产业): its numbers are the whole item's, which the answer must say."""
         return is_item(self.clause) and bool(self.covered) and any(
             s.has_quantity and s.scope_match for s in self.sentences)
+
+
+def _counts_in(clause: Clause, unit: str, context: AnswerContext) -> bool:
+    """Whether a clause states a number in the unit family asked (家; 元 for 万元 and 亿元)."""
+    document = context.documents.get(clause.doc_id)
+    rows = [row.unit for row in document.indicators if row.ref == clause.ref] if document else []
+    units = rows + [q.unit for q in parse_quantities(normalize(clause.text)) if q.unit]
+    return any(unit_family(u) == unit for u in units)
 
 
 def _states_base(clause: Clause, context: AnswerContext) -> bool:
@@ -299,6 +307,9 @@ class PassageAnswerer:
         if claimed:  # 五年内迁出要追回吧: the clause that states the value put up for confirmation, first
             matches.sort(key=lambda m: not any(quantity_occurs(v, normalize(m.clause.text)) for v in claimed))
         chosen = _complementary(matches, weights, intent.source) if matches else []
+        unit = asked_unit(query.text) if query.wants_number else ""
+        if unit:  # 几家: another document's clause that ties on the words but counts 万元 is no answer
+            chosen = [m for m in chosen if m.clause.doc_id == chosen[0].clause.doc_id or _counts_in(m.clause, unit, context)]
         lead = ""
         if query.wants_number and not any(m.states_number for m in chosen):
             chosen = [m for m in chosen[:1] if m.states_whole_number]
