@@ -10,7 +10,7 @@ from rag.corpus.places import Gazetteer
 from rag.facts import extract_facts
 from rag.facts.lookup import FactLookup
 from rag.qa.answerers import ANSWERERS, AnswerContext
-from rag.qa.intent import asked_unit, Operation, Order, read_intent
+from rag.qa.intent import Operation, Order, asked_unit, read_intent
 from rag.schema import Concept, Hit, Query, Route
 
 SYNTHETIC = """青岚市人民政府关于印发《青岚市产业发展规划》的通知
