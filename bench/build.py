@@ -76,7 +76,7 @@ def main() -> None:
     from rag.embedding import load_embedder
     from rag.index.store import update_index
     from rag.index.tokenize import Tokenizer
-    from rag.qa.engine import derive
+    from rag.qa.engine import derive_library
 
     from .generate import touch_one
 
@@ -89,7 +89,7 @@ def main() -> None:
     cpu = time.process_time()
     spent_cpu = embedder.cpu_seconds
     report = update_index(settings, embedder, tokenizer, documents, full=True)
-    derive_s = _timed(derive, settings, documents, tokenizer)  # as `rag build` does, so that start-up reads it
+    derive_s = _timed(derive_library, settings, documents, tokenizer, embedder)  # as `rag build` does
     build_cpu = time.process_time() - cpu - (embedder.cpu_seconds - spent_cpu)  # the store's own CPU
     if not embedder.reused:
         embedder.save()
@@ -103,7 +103,7 @@ def main() -> None:
         changed = load_corpus(corpus)
         started, cpu = time.perf_counter(), time.process_time()
         update = update_index(settings, real, tokenizer, changed)
-        derive(settings, changed, tokenizer)
+        derive_library(settings, changed, tokenizer, real)
         update_s, update_cpu_s = time.perf_counter() - started, time.process_time() - cpu
     finally:
         last.write_text(original, "utf-8")  # the next store builds the same library

@@ -69,9 +69,14 @@ def refresh(settings: Settings, full: bool = False) -> BuildReport:
     tokenizer = Tokenizer(documents)
     embedder = load_embedder(settings)
     report = update_index(settings, embedder, tokenizer, documents, full=full)
+    derive_library(settings, documents, tokenizer, embedder)
+    return report
+
+
+def derive_library(settings: Settings, documents: list[Document], tokenizer: Tokenizer, embedder: Embedder) -> None:
+    """What a build derives besides the index, so that start-up reads it: facts, measures, words by meaning."""
     derive(settings, documents, tokenizer)
     NearWords(documents, tokenizer, embedder, DerivedCache(settings.data_dir / DERIVED_FOLDER))
-    return report
 
 
 class Assistant:

@@ -42,7 +42,8 @@ class NearWords:
         vectors: dict[str, np.ndarray] = {}
         for document in documents:
             words = vocabulary(document, tokenizer)
-            stored = cache.get("near", document, lambda: _embedded(words, embedder), _record, _read, depends)
+            # a word another document uses too is embedded once (copies and related documents share most)
+            stored = cache.get("near", document, lambda: _embedded(words, embedder, vectors), _record, _read, depends)
             vectors.update(stored)
         self.words = sorted(vectors)
         self.vectors = np.stack([vectors[w] for w in self.words]) if self.words else np.zeros((0, 1), np.float32)
@@ -66,11 +67,11 @@ def vocabulary(document: Document, tokenizer: Tokenizer) -> list[str]:
                    if _CJK_WORD.fullmatch(w) and tokenizer.is_dictionary_word(w) and w not in tokenizer.stopwords})
 
 
-def _embedded(words: list[str], embedder: Embedder) -> dict[str, np.ndarray]:
-    if not words:
-        return {}
-    vectors = np.asarray(embedder.passages(words)).astype(np.float16).astype(np.float32)  # as the cache holds them
-    return dict(zip(words, vectors, strict=True))
+def _embedded(words: list[str], embedder: Embedder, known: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    new = [w for w in words if w not in known]
+    vectors = np.asarray(embedder.passages(new)).astype(np.float16).astype(np.float32) if new else []  # as stored
+    embedded = dict(zip(new, vectors, strict=True))
+    return {w: embedded[w] if w in embedded else known[w] for w in words}
 
 
 def _record(vectors: dict[str, np.ndarray]) -> dict:
