@@ -91,7 +91,7 @@ class Assistant:
         self.retriever = Retriever(self.index, self.documents, self.embedder)
         self.facts, self.measures = derive(self.settings, self.documents, self.tokenizer)
         self.near = NearWords(self.documents, self.tokenizer, self.embedder,
-                              DerivedCache(self.settings.data_dir / DERIVED_FOLDER))
+                              DerivedCache(self.settings.data_dir / DERIVED_FOLDER), lazy=True)
         self.context = AnswerContext(self.retriever.documents, FactLookup(self.facts), self.tokenizer.gazetteer,
                                      self.retriever.idf, self.measures, self.retriever.similarity)
         self.analyze = lru_cache(maxsize=ANALYSIS_CACHE)(self._analyze)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -32,29 +32,42 @@ _CJK_WORD = re.compile(rf"[\u4e00-\u9fff]{{2,{MAX_CHARS}}}")
 
 
 class NearWords:
-    """The documents' words with their embeddings; ``forms(word)`` is the document word a question word means."""
+    """The documents' words with their embeddings; ``forms(word)`` is the document word a question word means.
+    With ``lazy`` the table is read at the first word looked up, not at start-up (most questions use only words
+    the documents write)."""
 
     def __init__(self, documents: list[Document], tokenizer: Tokenizer, embedder: Embedder,
-                 cache: DerivedCache | None = None):
+                 cache: DerivedCache | None = None, lazy: bool = False):
         self.embedder = embedder
-        cache = cache or DerivedCache(None)
-        depends = f"{embedder.model_id}:{tokenizer.fingerprint}" if cache.folder else ""
+        self._sources = (documents, tokenizer, cache or DerivedCache(None))
+        self.forms = lru_cache(maxsize=WORDS_CACHED)(self._forms)
+        if not lazy:
+            self.table  # noqa: B018 (read now: a build stores it for the next start)
+
+    @cached_property
+    def table(self) -> tuple[list[str], np.ndarray]:
+        """The documents' words, sorted, and their embeddings, row by row."""
+        documents, tokenizer, cache = self._sources
+        depends = f"{self.embedder.model_id}:{tokenizer.fingerprint}" if cache.folder else ""
         vectors: dict[str, np.ndarray] = {}
         for document in documents:
-            words = vocabulary(document, tokenizer)
-            # a word another document uses too is embedded once (copies and related documents share most)
-            stored = cache.get("near", document, lambda: _embedded(words, embedder, vectors), _record, _read, depends)
+            # cut into words only when not stored; a word another document uses too is embedded once
+            stored = cache.get("near", document,
+                               lambda: _embedded(vocabulary(document, tokenizer), self.embedder, vectors),
+                               _record, _read, depends)
             vectors.update(stored)
-        self.words = sorted(vectors)
-        self.vectors = np.stack([vectors[w] for w in self.words]) if self.words else np.zeros((0, 1), np.float32)
-        self.forms = lru_cache(maxsize=WORDS_CACHED)(self._forms)
+        words = sorted(vectors)
+        return words, np.stack([vectors[w] for w in words]) if words else np.zeros((0, 1), np.float32)
 
     def _forms(self, word: str) -> tuple[str, ...]:
-        if len(self.words) < 2 or not _CJK_WORD.fullmatch(word) or word in BOUND_WORDS or word in UNITS:
+        if not _CJK_WORD.fullmatch(word) or word in BOUND_WORDS or word in UNITS:
             return ()  # the number grammar reads bounds and units: 低于 is not 高于, however close they embed
-        closeness = self.vectors @ self.embedder.passages([word])[0].astype(np.float32)
+        words, vectors = self.table
+        if len(words) < 2:
+            return ()
+        closeness = vectors @ self.embedder.passages([word])[0].astype(np.float32)
         second, best = np.argsort(closeness)[-2:]
-        near = self.words[best]
+        near = words[best]
         clear = closeness[best] >= NEAR and closeness[best] - closeness[second] >= MARGIN
         # a word inside the question's word is a part of it, the rest of its meaning left out
         return (near,) if clear and near[-1] == word[-1] and near not in word else ()
