@@ -34,6 +34,7 @@ class FactLookup:
         self.plan = plan
         self.item_of = {item.ref: item for item in plan.items}
         self._stating = {(f.doc_id, f.ref) for f in plan.facts}  # the clauses that state a number
+        self._values = {(f.value, f.unit) for f in plan.facts}
         self._subjects = {normalize(f.subject).lower() for f in plan.facts} | {
             normalize(i.name).lower() for i in plan.items}
 
@@ -83,6 +84,10 @@ class FactLookup:
         if not named and any(self._named_by_run(q, names[0]) for q in written):
             named = [len(question)]
         return named, sum(any(f.lower() in joined for f in c.forms) for c in key)
+
+    def states_value(self, value: float, unit: str) -> bool:
+        """Whether any document states this value in this unit (a cheap test before naming the facts)."""
+        return (value, unit) in self._values
 
     def states_number(self, item: Item) -> bool:
         return (item.doc_id, item.ref) in self._stating

@@ -53,8 +53,9 @@ def with_differences(query: Query, answer: Answer, hits: list[Hit], context: Ans
     given_values = frozenset().union(*(g.values for g in stating if g.clause.doc_id == best.clause.doc_id))
     differing = [g for g in given if g.clause.doc_id != best.clause.doc_id and _differs(g, best, given_values, weight)]
     seen = {(g.clause.doc_id, g.clause.ref) for g in given}
+    rarest = weight.rarest(best.covered)  # a sentence without it is about another thing (_same_thing)
     others = [said for hit in hits if (hit.clause.doc_id, hit.clause.ref) not in seen
-              for said in (_said(hit.clause, t, concepts, unit) for t in clause_sentences(hit.clause))
+              for said in (_said(hit.clause, t, concepts, unit) for t in clause_sentences(hit.clause) if rarest in t)
               if said.values and _same_thing(said, best, weight)]
     for other in others:
         if other.clause.doc_id != best.clause.doc_id and _differs(other, best, given_values, weight) and all(

@@ -47,7 +47,7 @@ def _named_items(query: Query, context: AnswerContext) -> list[Item]:
 def answer_vague_count(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
     """How many of a thing the documents promise only 一批 of: the sentence that says so, and that it gives no
     number. Only when no sentence of the top clauses naming the thing states a figure (an indicator row)."""
-    if not query.wants_number or intent.describes or intent.claim or context.facts.named_in(query.text, by_name=True):
+    if not query.wants_number or intent.describes or intent.claim:
         return None
     topic = _topic(query, context)
     if topic is None:
@@ -66,7 +66,7 @@ def answer_vague_count(query: Query, intent: Intent, hits: list[Hit], context: A
                     if (asked.group(1) in m.group(1) if asked else matches_concept(topic, m.group(1)))]
             if vague is None and said:
                 vague = (hit, _phrase(original, said[0].start()))
-    if vague is None:
+    if vague is None or context.facts.named_in(query.text, by_name=True):  # a thing with a figure of its own
         return None
     hit, phrase = vague
     reason = f"规划在【{hit.clause.ref}】只说“{phrase}”，没有给出具体数量。"
@@ -78,7 +78,10 @@ def answer_unlisted_members(query: Query, intent: Intent, hits: list[Hit], conte
     and that they are not named. Not when a sentence about them lists that many (三大集群：A、B、C)."""
     if not query.wants_list or intent.claim:
         return None
-    stated = [q for q in parse_quantities(digits(normalize(query.text))) if q.unit and q.value is not None]
+    stated = [q for q in parse_quantities(digits(normalize(query.text)))
+              if q.unit and q.value is not None and context.facts.states_value(q.value, q.unit)]
+    if not stated:
+        return None
     counted = [f for f in context.facts.named_in(query.text, query.concepts)
                if any(f.value == q.value and f.unit == q.unit for q in stated)]
     if not counted:
