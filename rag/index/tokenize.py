@@ -68,6 +68,7 @@ class Tokenizer:
         self._count = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self.corpus_text.count)
         self._written = lru_cache(maxsize=CORPUS_SCANS_CACHED)(self._as_written)
         self._terms = lru_cache(maxsize=TERMS_CACHED)(lambda text: tuple(self.words(text)))
+        self._cuts = lru_cache(maxsize=TERMS_CACHED)(lambda text: tuple(self._jieba.lcut(text)))
         # what 今年 means: the year of the newest document (documents speak of their own time), else today's
         self.current_year = max((d.meta.year for d in documents), default=0) or date.today().year
 
@@ -114,9 +115,10 @@ class Tokenizer:
         glossary's meanings under every clause using a term, the clauses documents share word for word)."""
         return self._terms(text)
 
-    def cut(self, text: str) -> list[str]:
-        """The text as written, cut into words (nothing dropped or changed): for finding word boundaries."""
-        return self._jieba.lcut(text)
+    def cut(self, text: str) -> tuple[str, ...]:
+        """The text as written, cut into words (nothing dropped or changed): for finding word boundaries.
+        Remembered, as ``terms`` is: documents share clauses word for word."""
+        return self._cuts(text)
 
     def parts_of_speech(self, text: str) -> dict[str, str]:
         return {pair.word.lower(): pair.flag for pair in self._pos.cut(normalize(text))}

@@ -75,9 +75,9 @@ class NearWords:
 
 def vocabulary(document: Document, tokenizer: Tokenizer) -> list[str]:
     """The dictionary words a document writes (CJK, two to MAX_CHARS characters, no stopwords)."""
-    text = normalize("\n".join(c.text for c in document.clauses)).lower()
-    return sorted({w for w in tokenizer.cut(text)
-                   if _CJK_WORD.fullmatch(w) and tokenizer.is_dictionary_word(w) and w not in tokenizer.stopwords})
+    words = {w for clause in document.clauses for w in tokenizer.cut(normalize(clause.text).lower())}
+    return sorted(w for w in words
+                  if _CJK_WORD.fullmatch(w) and tokenizer.is_dictionary_word(w) and w not in tokenizer.stopwords)
 
 
 def _embedded(words: list[str], embedder: Embedder, known: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
