@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...corpus.vocab import glosses_in, unanswerable_kinds
-from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
+from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Indicator, Query, Route, Statement
 from ...text import clause_sentences, normalize, parse_quantities, quantity_occurs
 from ...text.quantities import digits
-from ..intent import Intent, asked_unit, unit_family
+from ..intent import ASKS_BASE, Intent, asked_unit, unit_family
 from ..query import ASKS
 from .base import AnswerContext, build_answer, refusal
 
@@ -32,7 +32,6 @@ NEAREST_IN_MEANING = 2  # clauses quoted, one sentence each, for a thing describ
 _YEAR = re.compile(r"\d{4}年")
 _WH = r"啥|什么|哪些|哪几|哪个|哪类|怎样|怎么样"
 _STATES_VALUE = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|项|家|年|月|日|号|天|倍|成|万|亿|%)")
-_ASKS_CURRENT = re.compile(r"现在|目前|现有|当前|基期")
 _RATIO_BASE = re.compile(r"占[^，。；、]{1,24}?(?:比重|比例)")  # "A占B比重": the number is about A, not B
 
 
@@ -70,19 +69,22 @@ class _ClauseMatch:
             s.has_quantity and s.scope_match for s in self.sentences)
 
 
+def _table_row(clause: Clause, context: AnswerContext) -> Indicator | None:
+    document = context.documents.get(clause.doc_id)
+    return next((row for row in document.indicators if row.ref == clause.ref), None) if document else None
+
+
 def _counts_in(clause: Clause, unit: str, context: AnswerContext) -> bool:
     """Whether a clause states a number in the unit family asked (家; 元 for 万元 and 亿元)."""
-    document = context.documents.get(clause.doc_id)
-    rows = [row.unit for row in document.indicators if row.ref == clause.ref] if document else []
-    units = rows + [q.unit for q in parse_quantities(normalize(clause.text)) if q.unit]
+    row = _table_row(clause, context)
+    units = ([row.unit] if row else []) + [q.unit for q in parse_quantities(normalize(clause.text)) if q.unit]
     return any(unit_family(u) == unit for u in units)
 
 
 def _states_base(clause: Clause, context: AnswerContext) -> bool:
     """A table row with a base value (基期值), the value a question about now asks for."""
-    document = context.documents.get(clause.doc_id)
-    return clause.kind == ClauseKind.INDICATOR and document is not None and any(
-        row.ref == clause.ref and row.base_value is not None for row in document.indicators)
+    row = _table_row(clause, context) if clause.kind == ClauseKind.INDICATOR else None
+    return row is not None and row.base_value is not None
 
 
 def quoted(words: list[str]) -> str:
@@ -300,7 +302,7 @@ class PassageAnswerer:
         matches = filled if filled or asks_detail(query, intent) else matches
         if query.wants_number:
             # 现在几家: a table row covering the question as fully gives the base value a sentence lacks
-            full = max((m.coverage for m in matches), default=0.0) if _ASKS_CURRENT.search(query.text) else 2.0
+            full = max((m.coverage for m in matches), default=0.0) if ASKS_BASE.search(query.text) else 2.0
             matches.sort(key=lambda m: (2 if m.states_number else int(m.states_whole_number),
                                         m.coverage >= full and _states_base(m.clause, context)), reverse=True)
         claimed = _claimed_values(query) if intent.claim else []

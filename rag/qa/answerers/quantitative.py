@@ -11,7 +11,7 @@ from ...facts import Bound, Fact, Role
 from ...facts.lookup import NAMED_RUN
 from ...schema import Answer, Hit, Query, Route, Statement
 from ...text import normalize, parse_quantities, shared_run
-from ..intent import Comparison, Intent, Operation, Order, asked_unit, unit_family
+from ..intent import ASKS_BASE, Comparison, Intent, Operation, Order, asked_unit, unit_family
 from .base import AnswerContext, build_answer
 
 _PERCENT = ("%", "‰")
@@ -22,7 +22,6 @@ _EXPLICIT_DIFFERENCE = re.compile(r"百分点|差|比|相比|高出|低于|高�
 _PERCENT_WORDS = re.compile(r"百分|%|比重|比率|占比|比例")
 _RISE = re.compile(r"提高|提升|增长|增加|上升|提|涨|升")
 _CUMULATIVE = re.compile(r"累计|总共|一共|合计|倍")
-_ASKS_BASE = re.compile(r"基期|\d{4}年(?:的)?(?:基数|实际|现状)|现在|目前")
 _RUNNER_UP = re.compile(r"第二(?:名|位|高|多)?|次高|其次|后一名")
 _TWO_THINGS = re.compile(r"(?<![占对])比(?![重例])|和|与|跟|同|对比|差距|相差|之间")
 MAX_RANKED = 20
@@ -276,7 +275,7 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
     if intent.by_change and intent.order:
         return _rank_changes(query, intent, hits, context)
     named = context.facts.named_in(query.text, query.concepts)
-    named = ([f for f in named if f.role == Role.BASE] if _ASKS_BASE.search(normalize(query.text))
+    named = ([f for f in named if f.role == Role.BASE] if ASKS_BASE.search(normalize(query.text))
              else targets_of(named))
     if intent.which_of and len({f.ref for f in named}) >= 2:
         family = named
@@ -404,7 +403,7 @@ def _named_sentence_group(question: str, context: AnswerContext) -> list[Fact]:
 def _indicator_family(question: str, context: AnswerContext) -> list[Fact]:
     """Table values of one unit — base values when the question asks those (2025年基期值最高), else targets —
     of the category it names (结构优化), narrowed to those whose names share its words (比重, 数量)."""
-    role = Role.BASE if _ASKS_BASE.search(question) else Role.TARGET
+    role = Role.BASE if ASKS_BASE.search(question) else Role.TARGET
     rows = [f for f in context.facts.plan.facts if f.table and f.role == role]
     rows = [f for f in rows if f.category and f.category in question] or rows
     named = [f for f in rows if any(len(word) >= 2 and word in question for word in _name_words(f.subject))]
