@@ -75,3 +75,9 @@ def test_the_value_now_is_given_by_the_table_row_that_states_it(library):
     assert "9家" in answer.text and "专栏1·指标11" in [c.ref for c in answer.citations]
     # the measures' 上市 rewards (万元) tie on the words but count no 家: not cited
     assert "qinglan_fund_measures" not in {c.doc_id for c in answer.citations}
+
+
+def test_a_corrected_claim_in_a_library_speaks_of_documents_and_names_its_sources(library):
+    answer = library.ask("望川县技改项目能推5个吧？")
+    assert answer.text.startswith("不是") and "与文件不符" in answer.text and "望川县3个" in answer.text
+    assert "\n出处：" in answer.text

@@ -10,8 +10,9 @@ from dataclasses import replace
 
 from ..schema import Answer, Document
 
-# how answerers speak of the one plan: 规划中没有/未找到…, 规划在【…】提到了…但未规定, 规划没有单列, 所引规划条款
-_PLAN_WORDING = re.compile(r"规划(?=中没有|中未找到|在【|未规定|没有单列|所列|条款)")
+# how answerers speak of the one plan: 规划中没有/未找到…, 规划在【…】提到了…但未规定, 规划没有单列, 所引规划条款,
+# 规划只给出了…, 规划没有给出…, 与规划不符，规划原文是
+_PLAN_WORDING = re.compile(r"规划(?=中没有|中未找到|在【|未规定|没有单列|所列|条款|只给出|没有给出|不符|原文)")
 
 
 def qualify(answer: Answer, documents: Mapping[str, Document]) -> Answer:
@@ -32,7 +33,7 @@ def qualify(answer: Answer, documents: Mapping[str, Document]) -> Answer:
         if label and f"【{statement.ref}】" in text:
             text = text.replace(f"【{statement.ref}】", f"【{labelled.label}】")
         statements.append(labelled)
-    if answer.statements and not answer.refused:
+    if answer.statements:  # the answered parts' sources, also when another part is refused
         cited = dict.fromkeys(c.doc_id for c in citations if c.doc_id in documents)
         metas = [documents[doc_id].meta for doc_id in cited]
         text += "\n出处：" + "；".join(f"{m.doc_number}《{m.title}》（{m.issuer}，{m.date or m.published}）".lstrip()
