@@ -346,6 +346,13 @@ def test_a_word_read_only_across_two_words_is_not_in_the_corpus(assistant):
     assert tokenizer.in_corpus("能源") and tokenizer.in_corpus("下游")
 
 
+def test_the_kind_asked_and_the_whole_area_are_not_what_a_question_is_about(assistant):
+    """哪几个地方/什么时候 name the kind of answer (words the plan never uses); 全省/全市 the whole issuing area."""
+    concepts = {c.word: c for c in analyze("全市新能源汽车主要放在哪几个地方？什么时候建成？", assistant.tokenizer).concepts}
+    assert concepts["地方"].generic and concepts["时候"].generic and concepts["全市"].generic
+    assert not concepts["新能源汽车"].generic
+
+
 def test_a_stated_value_with_no_word_that_asks_is_checked_not_asked(assistant):
     from rag.qa.answerers.extractive import asks_detail
     from rag.qa.intent import read_intent

@@ -233,7 +233,14 @@ def _clause_refs(text: str) -> tuple[str, ...]:
 # a year named relative to now: the year it stands for is what a document would write (去年 → 2025年)
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "本年度": 0, "去年": -1, "上年": -1, "上一年": -1, "前年": -2,
                    "明年": 1}
+_WHOLE_AREA = re.compile(r"全(?:省|市|州|县|区)")  # the whole area of the issuing government: every clause's scope
 _COUNTED = re.compile(r"[一二两三四五六七八九十几]+[个项类家条大种点批档级]?")  # 四个, 几类: how many, not what
+
+
+def _asked_kind(word: str, text: str) -> bool:
+    """A word right after 哪/什么 that the documents never use names the kind of answer asked for (哪几个地方,
+    什么时候), as the question word does: it is not what the question is about."""
+    return bool(re.search(rf"(?:哪|什么|啥)(?:[一两三四五六七八九十几]*[个些种类样])?{re.escape(word)}", text))
 
 
 def _concepts(words: list[str], text: str, tokenizer: Tokenizer, near: Near | None = None) -> tuple[Concept, ...]:
@@ -266,8 +273,10 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer, near: Near | No
             forms.extend(expanded)
             # a word near in meaning is less sure than the word itself: it covers the concept as its region does
             broader.extend(() if expanded or not near else near(word))
+        known = any(tokenizer.in_corpus(f) for f in (*forms, *broader))
         is_generic = (word in generic or any(ch.isdigit() for ch in word) or (len(word) == 1 and len(forms) == 1)
-                      or bool(_COUNTED.fullmatch(word)))
+                      or bool(_COUNTED.fullmatch(word) or _WHOLE_AREA.fullmatch(word))
+                      or (not known and _asked_kind(word, text)))
         qualifier = any(word.startswith(q) for q in scope_words) or word in cities or county is not None
         salient = not is_generic and tags.get(word) in _NOUN and tokenizer.is_dictionary_word(word)
         concepts.append(
@@ -276,7 +285,7 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer, near: Near | No
                 tuple(dict.fromkeys(forms)),
                 is_generic,
                 # a noun the documents use only in the plain meaning of one of their terms (二氧化碳 of 碳足迹)
-                known=any(tokenizer.in_corpus(f) for f in (*forms, *broader)) or (salient and tokenizer.in_meanings(word)),
+                known=known or (salient and tokenizer.in_meanings(word)),
                 salient=salient,
                 proper=tags.get(word) in _PROPER_NOUN,
                 qualifier=qualifier,
