@@ -245,9 +245,8 @@ def fill_slots(query: Query, matches: list[_ClauseMatch], context: AnswerContext
     key = query.key_concepts or query.concepts
     asking = {reason: pattern for pattern, reason, _ in unanswerable_kinds()}
     for reason, needed in query.unanswerable:
-        topic = max((c for c in key if c.known and not (c.generic or c.qualifier)
-                     and not re.search(needed, c.word) and not asking[reason].search(c.word)),
-                    key=lambda c: context.idf(c.word), default=None)
+        topic = most_specific([c for c in key if not re.search(needed, c.word) and not asking[reason].search(c.word)],
+                              context)
         matches = [m for m in matches if any(
             s.coverage >= MIN_COVERAGE and re.search(needed, s.text)
             and (topic is None or topic.word in s.covered or _titled(topic, m.clause, context))
@@ -255,6 +254,13 @@ def fill_slots(query: Query, matches: list[_ClauseMatch], context: AnswerContext
         if not matches:
             return [], reason
     return matches, ""
+
+
+def most_specific(concepts, context: AnswerContext) -> Concept | None:
+    """The question's most specific word the documents use (工业大模型 rather than 培育), as rare as the most
+    common form the documents write it in (规上 is as common as 规模以上)."""
+    return max((c for c in concepts if c.known and not (c.generic or c.qualifier)),
+               key=lambda c: min(context.idf(form) for form in c.forms), default=None)
 
 
 def _titled(concept: Concept, clause: Clause, context: AnswerContext) -> bool:

@@ -9,12 +9,12 @@ import re
 
 from ...facts import Item, Role
 from ...facts.lookup import stems
-from ...schema import Answer, Concept, Hit, Query
+from ...schema import Answer, Hit, Query
 from ...text import clause_sentences, normalize, parse_quantities
 from ...text.quantities import digits
 from ..intent import Intent
 from .base import AnswerContext, refusal
-from .extractive import CANDIDATE_CLAUSES, matches_concept
+from .extractive import CANDIDATE_CLAUSES, matches_concept, most_specific
 
 # 一批/若干/一系列 and the words they count, up to the end of the phrase
 _VAGUE_COUNT = re.compile(r"(?:一大?批|若干|一系列|一些)([^，。；：]{1,20})")
@@ -49,7 +49,7 @@ def answer_vague_count(query: Query, intent: Intent, hits: list[Hit], context: A
     number. Only when no sentence of the top clauses naming the thing states a figure (an indicator row)."""
     if not query.wants_number or intent.describes or intent.claim:
         return None
-    topic = _topic(query, context)
+    topic = most_specific(query.key_concepts or query.concepts, context)
     if topic is None:
         return None
     asked = _COUNTED.search(normalize(query.text))
@@ -97,13 +97,6 @@ def answer_unlisted_members(query: Query, intent: Intent, hits: list[Hit], conte
     reason = f"规划只给出了{fact.subject.removesuffix('数量')}的数量（{when}{fact.quantity}【{fact.ref}】），没有列出具体是哪些。"
     stating = [h for h in hits if (h.clause.doc_id, h.clause.ref) == (fact.doc_id, fact.ref)]
     return refusal(query, stating + [h for h in hits if h not in stating], reason)
-
-
-def _topic(query: Query, context: AnswerContext) -> Concept | None:
-    """The question's most specific word the documents use (工业大模型 rather than 培育), as rare as the most
-    common form the documents write it in (规上 is as common as 规模以上)."""
-    return max((c for c in query.key_concepts or query.concepts if c.known and not (c.generic or c.qualifier)),
-               key=lambda c: min(context.idf(form) for form in c.forms), default=None)
 
 
 def _phrase(text: str, at: int) -> str:
