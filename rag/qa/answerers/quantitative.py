@@ -213,11 +213,7 @@ def _sum(query, hits, context, facts: list[Fact]) -> Answer | None:
     """Several numbers one sentence lists (2000家基础级、800家先进级…), else one target per thing named."""
     family = comparable_targets(query, Intent(), context) if _names_category(query, context) else []
     targets = family or targets_of(facts)
-    spans: dict[tuple[str, str], list[Fact]] = {}
-    for fact in family or facts:
-        if fact.role == Role.TARGET:
-            spans.setdefault((fact.ref, fact.span), []).append(fact)
-    group = max(spans.values(), key=len) if spans else []
+    group = max(_targets_by_sentence(family or facts), key=len, default=[])
     question = normalize(query.text)
     named = _distinguished_in(group, question)
     if len(named) >= 2:  # 先进级和卓越级一共: only those the question names of the sentence's numbers
@@ -388,14 +384,19 @@ def comparable_targets(query: Query, intent: Intent, context: AnswerContext) -> 
     return targets_of(max(groups.values(), key=len)) if groups else []
 
 
+def _targets_by_sentence(facts: list[Fact]) -> list[list[Fact]]:
+    """The targets grouped by the sentence that states them."""
+    spans: dict[tuple[str, str, str], list[Fact]] = {}
+    for fact in facts:
+        if fact.role == Role.TARGET:
+            spans.setdefault((fact.doc_id, fact.ref, fact.span), []).append(fact)
+    return list(spans.values())
+
+
 def _named_sentence_group(question: str, context: AnswerContext) -> list[Fact]:
     """The targets one sentence states of things the question names by what they all are (智能工厂那几级:
     2000家基础级、800家先进级、50家卓越级智能工厂)."""
-    spans: dict[tuple[str, str, str], list[Fact]] = {}
-    for fact in context.facts.plan.facts:
-        if fact.role == Role.TARGET:
-            spans.setdefault((fact.doc_id, fact.ref, fact.span), []).append(fact)
-    named = [group for group in spans.values() if len({f.unit for f in group}) == 1
+    named = [group for group in _targets_by_sentence(context.facts.plan.facts) if len({f.unit for f in group}) == 1
              and len(_common_ending([f.subject for f in group])) >= 2 and _names_common_part(group, question)]
     return max(named, key=len) if named else []
 
