@@ -56,10 +56,10 @@ def test_intent_is_read_from_how_people_ask():
     assert (top.order, top.top) == (Order.HIGHEST, 3)
     assert read_intent("低于1500亿元的有哪些").threshold == "1500亿元"
     assert read_intent("目标是5000亿元对吧？").claim and not read_intent("目标是多少？").claim
-    assert (asked_unit("按几个点补"), asked_unit("几个园区"), asked_unit("补多少钱")) == ("", "个", "元")
+    assert (asked_unit("补贴按几个点给"), asked_unit("几个园区"), asked_unit("补多少钱")) == ("", "个", "元")
     assert read_intent("还要新增几家？是现在的几倍？").operations == (Operation.DIFFERENCE, Operation.RATIO)
-    assert read_intent("做家电配件的中型厂，规划有啥支持？").about_self
-    assert read_intent("未来产业有哪四个？").wants_list and read_intent("5000亿及以上的有哪些").inclusive
+    assert read_intent("做五金配件的中型厂，规划有啥支持？").about_self
+    assert read_intent("新兴产业是哪八个？").wants_list and read_intent("3000亿元及以上的有哪些").inclusive
 
 
 def test_difference_between_two_items_shows_cited_operands(synthetic):

@@ -166,7 +166,7 @@ def test_document_facts_come_from_the_document_asked_about(library):
 
 def test_a_claimed_document_date_is_confirmed_or_corrected_with_the_documents_own(library):
     """5月20日 is the measures' date of issue, not their date of effect: 不是, both dates said."""
-    wrong = library.ask("管理办法是5月20号开始施行的吧？")
+    wrong = library.ask("专项资金管理办法从5月20日起施行，对吧？")
     assert wrong.text.startswith("不是") and "2026年7月1日" in wrong.text and "2026年5月20日是它的成文日期" in wrong.text
     assert {c.doc_id for c in wrong.citations} == {"qinglan_fund_measures"}
     right = library.ask("申报通知是7月6日印发的吧？")
