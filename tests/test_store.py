@@ -71,6 +71,14 @@ def store(request, settings, tmp_path):
     return store
 
 
+def test_equal_dense_scores_rank_in_the_order_the_nodes_were_stored(store):
+    """Nodes of one text share a vector: both stores rank them as stored (Milvus does so itself), so that
+    fused ranks, and the answers, do not depend on the store (the eval sets give the same answers with both)."""
+    twins = [_node("c", ref, ("孪生",)) for ref in ("五", "三", "四", "一")]
+    store.upsert(twins, np.tile(_unit(9), (len(twins), 1)))
+    assert [node_id for node_id, _ in store.dense(_unit(9), k=len(twins))] == [t.node_id for t in twins]
+
+
 def test_get_returns_known_nodes_in_the_order_asked(store):
     assert [n.node_id for n in store.get(["b:二#0", "nope#0", "a:一#0"])] == ["b:二#0", "a:一#0"]
     assert store.get(["a:一#0"])[0] == NODES[0]

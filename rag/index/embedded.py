@@ -119,8 +119,11 @@ class EmbeddedStore:
             allowed = np.flatnonzero(self._allowed(filter)).astype(np.int64)
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
         scores, rows = self._dense.search(vector.reshape(1, -1).astype(np.float32), k, params=params)
+        # nodes of one text score alike: equal scores rank in the order the nodes were stored, as Milvus ranks
+        # them (FAISS's heap returns them in another order)
+        found = sorted(((float(s), int(r)) for r, s in zip(rows[0], scores[0]) if r >= 0), key=lambda f: (-f[0], f[1]))
         node_ids = self._nodes.node_ids
-        return [(node_ids[r], float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+        return [(node_ids[r], s) for s, r in found]
 
     def lexical(self, terms: Sequence[str], k: int, filter: Filter | None = None) -> Scored:
         if self._postings is None:
