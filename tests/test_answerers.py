@@ -10,7 +10,7 @@ from rag.corpus.places import Gazetteer
 from rag.facts import extract_facts
 from rag.facts.lookup import FactLookup
 from rag.qa.answerers import ANSWERERS, AnswerContext
-from rag.qa.intent import Operation, Order, asked_unit, read_intent
+from rag.qa.intent import Operation, Order, asked_bound, asked_unit, read_intent
 from rag.schema import Concept, Hit, Query, Route
 
 SYNTHETIC = """青岚市人民政府关于印发《青岚市产业发展规划》的通知
@@ -57,6 +57,8 @@ def test_intent_is_read_from_how_people_ask():
     assert read_intent("低于1500亿元的有哪些").threshold == "1500亿元"
     assert read_intent("目标是5000亿元对吧？").claim and not read_intent("目标是多少？").claim
     assert (asked_unit("补贴按几个点给"), asked_unit("几个园区"), asked_unit("补多少钱")) == ("", "个", "元")
+    assert (asked_bound("起码要投多少钱才能申请"), asked_bound("单个项目顶多补几十万"), asked_bound("补多少钱")) == (
+        "≥", "≤", "")
     assert read_intent("还要新增几家？是现在的几倍？").operations == (Operation.DIFFERENCE, Operation.RATIO)
     assert read_intent("做五金配件的中型厂，规划有啥支持？").about_self
     assert read_intent("新兴产业是哪八个？").wants_list and read_intent("3000亿元及以上的有哪些").inclusive

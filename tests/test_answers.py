@@ -339,6 +339,17 @@ def test_a_later_part_is_asked_of_the_first_parts_opening_phrase(assistant):
     assert parts == ["智能网联汽车，规划定了什么目标", "智能网联汽车，长沙有份吗"]
 
 
+def test_whether_something_counts_is_asked_of_the_first_parts_subject(assistant):
+    parts = split_question("北斗产业有什么目标？卫星导航终端算不算？", assistant.tokenizer)
+    assert parts == ["北斗产业有什么目标", "北斗卫星导航终端算不算"]
+
+
+def test_a_part_whose_only_rare_word_is_a_verb_names_no_subject_of_its_own(assistant):
+    """依托 is rare in the plan but a verb: 依托哪里的集群 asks it of the industry before it."""
+    parts = split_question("工程机械产业到2030年营收目标是多少？依托哪里的集群？", assistant.tokenizer)
+    assert parts == ["工程机械产业到2030年营收目标是多少，依托哪里的集群"]
+
+
 def test_a_word_read_only_across_two_words_is_not_in_the_corpus(assistant):
     """企业主体 holds 业主, but reads 企业 + 主体; 新能源 holds 能源 and 上下游 holds 下游 as words."""
     tokenizer = assistant.tokenizer

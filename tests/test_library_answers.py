@@ -78,6 +78,27 @@ def test_the_value_now_is_given_by_the_table_row_that_states_it(library):
 
 
 def test_a_corrected_claim_in_a_library_speaks_of_documents_and_names_its_sources(library):
-    answer = library.ask("望川县这次可以推荐5个技改项目吧？")
-    assert answer.text.startswith("不是") and "与文件不符" in answer.text and "望川县3个" in answer.text
+    answer = library.ask("鹤岭县技术改造项目可以推荐6个，是吧？")
+    assert answer.text.startswith("不是") and "与文件不符" in answer.text and "鹤岭县3个" in answer.text
     assert "\n出处：" in answer.text
+    # the plan's 技术改造项目 of the whole city shares words with the claim but is not what it is about
+    assert {c.doc_id for c in answer.citations} == {"qinglan_fund_notice"}
+
+
+def test_the_least_asked_for_is_the_bound_that_qualifies_not_the_most_paid(library):
+    answer = library.ask("数字化转型服务合同金额最低要多少？")
+    assert answer.citations[0].ref == "附件1·一3" and "不低于10万元" in answer.text.split("\n")[0]
+    # the measures' 最高不超过20万元 is the most paid, not the least that qualifies: another document's no answer
+    assert "qinglan_fund_measures" not in {c.doc_id for c in answer.citations}
+
+
+def test_a_question_that_asks_no_number_is_not_answered_with_differing_values(library):
+    answer = library.ask("我们2025年通过复核保留了省级专精特新称号，还能领奖励吗？")
+    assert "数值不同" not in answer.text and "不再给予奖励" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"qinglan_fund_measures"}
+
+
+def test_an_enterprise_asking_an_amount_gets_the_amount_not_a_checklist(library):
+    answer = library.ask("我们是一家小型机械厂，数字化转型服务补助最多能拿多少？")
+    assert "20万元" in answer.text and "与您相关的条款" not in answer.text
+    assert {c.ref for c in answer.citations} <= {"第十条（三）", "附件1·五3"}

@@ -109,6 +109,8 @@ _SOURCE_WORDS = re.compile(r"[，,]?(?:这(?:话|句话|条|个|项)?|这个说�
                            r"(?:里|中|上)?(?:规定|说|定|提|讲|写|明确)?(?:的|了)?|出自哪(?:里|儿)?|(?:的)?出处(?:是)?(?:哪里|什么)?|"
                            r"(?:是|在|放在)?(?:" + _WHERE + r")(?:规定|说|写|提)?(?:的|了)?)")
 # asks the value now, the base of a target (现在几家, 2025年基期值最高), not the target
+_ASKS_LEAST = re.compile(r"(?:最少|至少|最低|起码|起步)[^，。？?]{0,6}(?:多少|几)|门槛")
+_ASKS_MOST = re.compile(r"(?:最多|至多|最高|顶多)[^，。？?]{0,6}(?:多少|几)|上限|封顶")
 ASKS_BASE = re.compile(r"基期|现在|目前|现有|当前|\d{4}年(?:的)?(?:基数|实际|现状)")
 # 几家 asks a count, not an amount; 几个点 (百分点) a share, not a count
 _ASKED_UNIT = re.compile(r"(?:几|多少)\s*(家|个(?![百]?分?点)|项|人|亩|倍|%|[万亿]?元)|多少钱")
@@ -163,6 +165,13 @@ def asked_unit(question: str) -> str:
     """The unit a question asks a number in (几家 → 家, 多少万元 / 多少钱 → 元), or "" when it names none."""
     match = _ASKED_UNIT.search(normalize(question))
     return unit_family(match.group(1) or "元") if match else ""
+
+
+def asked_bound(question: str) -> str:
+    """The bound a number question asks for: "≥" for the least that qualifies (最少多少钱才能报, 门槛), "≤" for
+    the most there is (最多补多少, 上限), "" for neither."""
+    text = normalize(question)
+    return "≥" if _ASKS_LEAST.search(text) else "≤" if _ASKS_MOST.search(text) else ""
 
 
 def unit_family(unit: str) -> str:

@@ -26,6 +26,8 @@ _MENTIONS_TARGET = re.compile(r"营收|收入|产值|目标|规模|多大|量级
 _WANTS_LIST = re.compile(r"哪些|哪[几两三四五六七八九十]|包括|包含|有什么|都有|列举|列出|分别|几大|几个方面|什么产业|什么领域")
 
 
+# whether something counts as what was asked about before (算不算, 属不属于): asked of the first part's subject
+_COUNTS_AS = re.compile(r"算不算|算吗|能算|可以算|属不属于|属于吗|在不在(?:范围|之列)|包不包括|含不含")
 ASKS = re.compile(r"什么|多少|哪|几|怎么|怎样|如何|吗|是否|为何|为什么|啥|多大|有没有|呢")
 _SENTENCE_END = re.compile(r"[？?；;！!。]")
 _COMMA = re.compile(r"[，,]")
@@ -104,6 +106,8 @@ def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTIO
         names_own_document = bool(names_document and names_document(clause))
         if _asks_detail_only(clause, analyzer, tokenizer):  # “…总投资多少？计划哪年建成？”
             new_part = f"{_without_details(clauses[0])}，{clause}"
+        elif subject and _COUNTS_AS.search(clause) and completed == clause:  # “…补助…？光买电脑算不算？”
+            new_part = subject + clause
         elif completed != clause or _names_own_subject(own, tokenizer):
             new_part = completed
         elif names_own_document:  # 办法对公示期怎么规定; 跟规划里写的一致吗 asks it of the first subject
@@ -186,8 +190,8 @@ def _subjects(question: str, tokenizer: Tokenizer) -> list[str]:
 
 
 def _names_own_subject(concepts: tuple[Concept, ...], tokenizer: Tokenizer) -> bool:
-    """Whether concepts name a heading's topic or a word the plan uses rarely (北斗, not 建设)."""
-    own = [c for c in concepts if c.known and not c.qualifier and not c.proper]
+    """Whether concepts name a heading's topic or a noun the plan uses rarely (北斗, not 建设; 依托 is no subject)."""
+    own = [c for c in concepts if c.known and c.salient and not c.qualifier and not c.proper]
     return any(form in tokenizer.topics or 0 < tokenizer.occurrences(form) <= DISTINCTIVE_COUNT
                for c in own for form in c.forms)
 

@@ -11,7 +11,7 @@ from ...schema import Answer, Hit, Query, Statement
 from ...text import normalize, parse_quantities, split_sentences
 from ..intent import Intent
 from .base import AnswerContext, build_answer
-from .extractive import matches_concept
+from .extractive import matches_concept, most_specific
 from .quantitative import answer_from, fact_statement
 
 _BASE_WORDS = re.compile(r"基期|现在|目前|现有|已经|已有|去年|当前|2025年")
@@ -32,6 +32,11 @@ def _number_claim(query, hits, context) -> Answer | None:
     role = Role.BASE if _BASE_WORDS.search(query.text) else Role.TARGET
     facts = [f for f in context.facts.named_in(query.text, query.concepts)
              if f.unit.rstrip("元") == claim.unit.rstrip("元")]
+    # the claim is about what its most specific word names (望川县 of 望川县技改项目…5个): a document none of
+    # whose facts names it speaks of another thing that shares the commoner words (the city's 技术改造项目)
+    topic = most_specific(query.key_concepts, context)
+    speaking = {f.doc_id for f in facts if topic and matches_concept(topic, "\n".join(context.facts.names(f)).lower())}
+    facts = [f for f in facts if f.doc_id in speaking] or facts
     if not facts:
         return None
     claimed = [f for f in facts if f.role == role] or facts

@@ -26,15 +26,19 @@ class EnterpriseAnswerer:
         if profile is None or not (profile.industries or profile.groups or profile.goals):
             return None
         direct = self.passages(query, intent, hits, context)
+        if query.wants_number and not direct.refused:  # 能补多少, 现在几家: the figure asked is the answer
+            return direct
         answered = [] if direct.refused else list(direct.statements)
         cited = {s.ref for s in answered}
         statements, clauses = list(answered), [context.clause(c.doc_id, c.ref) for c in direct.citations
                                                 if not direct.refused]
+        # what answers the question says which document speaks to the firm's case: the others' clauses are not it
+        speaking = {c.doc_id for c in clauses if c is not None}
         for item in checklist.items:
             if len(cited) >= ENTERPRISE_CLAUSES + len(answered):
                 break
             clause = context.clause(item.doc_id, item.ref)
-            if clause is None or item.ref in cited:
+            if clause is None or item.ref in cited or (speaking and item.doc_id not in speaking):
                 continue
             cited.add(item.ref)
             statements.append(Statement(f"{item.heading}：{item.text}", item.ref))

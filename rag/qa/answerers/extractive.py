@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from ...corpus.vocab import glosses_in, unanswerable_kinds
 from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Indicator, Query, Route, Statement
 from ...text import clause_sentences, normalize, parse_quantities, quantity_occurs
-from ...text.quantities import digits
-from ..intent import ASKS_BASE, Intent, asked_unit, unit_family
+from ...text.quantities import digits, mentions
+from ..intent import ASKS_BASE, Intent, asked_bound, asked_unit, unit_family
 from ..query import ASKS
 from .base import AnswerContext, build_answer, refusal
 
@@ -43,6 +43,8 @@ class _Sentence:
     has_quantity: bool
     subject_match: bool  # a concept is the subject of the sentence's number, not its ratio base
     scope_match: bool  # the sentence itself names every scope the question sets (全国, a city, 十四五)
+    bound_match: bool  # it states a number with the bound asked (最少多少: 不低于10万元)
+    bound_against: bool  # ... or only with the other bound (最高不超过20万元): the most paid, not the least
 
     @property
     def states_number(self) -> bool:
@@ -60,6 +62,17 @@ class _ClauseMatch:
     @property
     def states_number(self) -> bool:
         return any(s.states_number for s in self.sentences)
+
+    @property
+    def states_bound(self) -> bool:
+        """It states the number with the bound the question asks for (any number, when it asks none)."""
+        return any(s.states_number and s.bound_match for s in self.sentences)
+
+    @property
+    def states_other_bound(self) -> bool:
+        """Its numbers are bounds the other way from the one asked."""
+        stating = [s for s in self.sentences if s.states_number]
+        return bool(stating) and all(s.bound_against for s in stating)
 
     @property
     def states_whole_number(self) -> bool:
@@ -302,22 +315,24 @@ class PassageAnswerer:
         key = query.key_concepts or query.concepts
         known = tuple(c for c in key if c.known)
         weights = self._weights(key, context.idf)
-        matches = self.covering(query, hits, context, intent.source)
+        claimed = _claimed_values(query) if intent.claim else []
+        matches = self.covering(query, hits, context, intent.source, claimed)
         filled, _ = fill_slots(query, matches, context)  # a missing detail was refused earlier
         # a claim that states the detail itself is answered from the clauses giving one, else from any
         matches = filled if filled or asks_detail(query, intent) else matches
         if query.wants_number:
             # 现在几家: a table row covering the question as fully gives the base value a sentence lacks
             full = max((m.coverage for m in matches), default=0.0) if ASKS_BASE.search(query.text) else 2.0
-            matches.sort(key=lambda m: (2 if m.states_number else int(m.states_whole_number),
+            matches.sort(key=lambda m: (2 if m.states_number else int(m.states_whole_number), m.states_bound,
                                         m.coverage >= full and _states_base(m.clause, context)), reverse=True)
-        claimed = _claimed_values(query) if intent.claim else []
         if claimed:  # 五年内迁出要追回吧: the clause that states the value put up for confirmation, first
             matches.sort(key=lambda m: not any(quantity_occurs(v, normalize(m.clause.text)) for v in claimed))
         chosen = _complementary(matches, weights, intent.source) if matches else []
         unit = asked_unit(query.text) if query.wants_number else ""
         if unit:  # 几家: another document's clause that ties on the words but counts 万元 is no answer
             chosen = [m for m in chosen if m.clause.doc_id == chosen[0].clause.doc_id or _counts_in(m.clause, unit, context)]
+        if chosen and chosen[0].states_bound:  # ... nor one whose number is bounded the other way (最高 for 最少)
+            chosen = [m for m in chosen if m.clause.doc_id == chosen[0].clause.doc_id or not m.states_other_bound]
         lead = ""
         if query.wants_number and not any(m.states_number for m in chosen):
             chosen = [m for m in chosen[:1] if m.states_whole_number]
@@ -370,15 +385,16 @@ class PassageAnswerer:
         return build_answer(query, statements, cited, hits, "规划原文的用词与提问不同，意思最接近的内容是：")
 
     def covering(self, query: Query, hits: list[Hit], context: AnswerContext,
-                 every_document: bool = False) -> list[_ClauseMatch]:
+                 every_document: bool = False, claimed: list[str] = ()) -> list[_ClauseMatch]:
         """The top clauses that cover enough of the question, best first; with every_document (哪个文件规定的)
-        also the best clauses of the documents the top lacks (Assistant.retrieve adds each document's own)."""
+        also the best clauses of the documents the top lacks (Assistant.retrieve adds each document's own),
+        and any found that states a value the question puts up for confirmation (`claimed`: 奖20万对吧)."""
         key = query.key_concepts or query.concepts
         known = tuple(c for c in key if c.known)
         weights = self._weights(key, context.idf)
         head = hits[:CANDIDATE_CLAUSES]
-        others = [h for h in hits[CANDIDATE_CLAUSES:] if every_document and
-                  h.clause.doc_id not in {c.clause.doc_id for c in head}]
+        others = [h for h in hits[CANDIDATE_CLAUSES:] if (every_document and h.clause.doc_id not in {
+            c.clause.doc_id for c in head}) or any(quantity_occurs(v, normalize(h.clause.text)) for v in claimed)]
         return [m for m in self._matches(query, head + others, known, weights)
                 if m.coverage >= MIN_CLAUSE_COVERAGE]
 
@@ -418,6 +434,8 @@ class PassageAnswerer:
         gives_detail = bool(given) and all(m and re.search(r"\d", m.group()) for m in given)
         covered = frozenset(c.word for c in known if matches_concept(c, meant) or matches_concept(c, titles))
         subject_text = _RATIO_BASE.sub("占比重", titles + text)
+        bound = asked_bound(query.text) if query.wants_number else ""
+        bounds = {m.bound for m in mentions(sentence) if m.bound} if bound else set()
         return _Sentence(
             text=sentence,
             covered=covered,
@@ -425,6 +443,8 @@ class PassageAnswerer:
             has_quantity=has_quantity(text) or gives_detail,
             subject_match=not known or any(matches_concept(c, subject_text) for c in known if not c.qualifier),
             scope_match=all(matches_concept(c, text) for c in known if c.qualifier),
+            bound_match=not bound or bound in bounds,
+            bound_against=bool(bound) and bool(bounds) and bound not in bounds,
         )
 
     @staticmethod
