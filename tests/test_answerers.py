@@ -61,6 +61,7 @@ def test_intent_is_read_from_how_people_ask():
         "≥", "≤", "")
     assert read_intent("还要新增几家？是现在的几倍？").operations == (Operation.DIFFERENCE, Operation.RATIO)
     assert read_intent("做五金配件的中型厂，规划有啥支持？").about_self
+    assert read_intent("锅碗瓢盆、杯子这些，规划里算哪个产业？").describes  # examples closed by 这些
     assert read_intent("新兴产业是哪八个？").wants_list and read_intent("3000亿元及以上的有哪些").inclusive
 
 

@@ -416,6 +416,21 @@ def test_which_are_the_counted_things_is_refused_with_the_count(assistant):
     answer = assistant.ask("千亿企业现有5家，分别是哪几个？")
     assert answer.refused and "5家" in answer.text and "【专栏·指标9】" in answer.text and "没有列出" in answer.text
     assert not assistant.ask("四大区域分别是哪些？").refused
+    # a list beside the name is of other things (推动先进钢铁、北斗…等领域集群进入“国家队”): not the 5 counted
+    answer = assistant.ask("国家先进制造业集群现有5个，具体都是哪些？")
+    assert answer.refused and "【专栏·指标5】" in answer.text and "没有列出" in answer.text
+
+
+def test_a_number_asked_of_a_part_of_an_item_is_refused_with_the_items_figure(assistant):
+    """智慧配电 is one direction of 新能源电力装备: the item's 3600亿元 is shown, but the figure asked is not given."""
+    answer = assistant.ask("智慧配电到2030年营收能做到多少？")
+    assert answer.refused and "没有单列" in answer.text and "3600亿元" in answer.text
+    assert answer.citations[0].ref == "二（三）6"
+
+
+def test_a_few_in_a_yes_or_no_question_asks_no_number(assistant):
+    assert not assistant.analyze("几家企业抱团出海，规划支不支持？").wants_number
+    assert assistant.analyze("小巨人企业现在有几家？").wants_number
 
 
 def test_a_year_is_answered_only_by_a_figure_for_that_year(assistant):

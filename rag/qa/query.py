@@ -21,7 +21,9 @@ _CLAUSE_REF = re.compile(
 _PART_REF = re.compile(rf"第(?P<l1>[{CN_NUM}]+)部分")
 _ARTICLE_REF = re.compile(rf"第(?P<n>[{CN_NUM}]+|\d{{1,3}})条")  # a regulation's article: 第九条, 第9条
 _INDICATOR_REF = re.compile(r"(?:指标|专栏)\s*第?\s*(?P<a>\d{1,2})\s*(?:项|个|号|条)?|第\s*(?P<b>\d{1,2})\s*(?:项|个|号)指标")
-_WANTS_NUMBER = re.compile(r"多少|什么时候|啥时候|何时|哪天|(?<![哪那这])几[家个成倍]|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
+_SOME = r"(?<![哪那这])几[家个成倍]"  # 几家: how many, or "a few" where the question asks something else (有没有)
+_YES_NO = re.compile(r"有没有|是否|吗|能否|可否|([\u4e00-\u9fff])不\1")
+_WANTS_NUMBER = re.compile(rf"多少|什么时候|啥时候|何时|哪天|{_SOME}|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
 _MENTIONS_TARGET = re.compile(r"营收|收入|产值|目标|规模|多大|量级|盘子|达到")
 _WANTS_LIST = re.compile(r"哪些|哪[几两三四五六七八九十]|包括|包含|有什么|都有|列举|列出|分别|几大|几个方面|什么产业|什么领域")
 
@@ -64,7 +66,7 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "", near: Near | None
         concepts=concepts,
         clause_refs=_clause_refs(normalized),
         indicator_numbers=tuple(int(m.group("a") or m.group("b")) for m in _INDICATOR_REF.finditer(normalized)),
-        wants_number=bool(_WANTS_NUMBER.search(normalized) or stated),
+        wants_number=_wants_number(normalized) or bool(stated),
         wants_list=bool(_WANTS_LIST.search(normalized)),
         mentions_target=bool(_MENTIONS_TARGET.search(normalized)),
         quantities=tuple(q.text for q in stated) + tuple(dict.fromkeys(re.findall(r"\d{4}年", normalized))),
@@ -72,6 +74,13 @@ def analyze(text: str, tokenizer: Tokenizer, notice: str = "", near: Near | None
                            for pattern, reason, needed in unanswerable_kinds() if pattern.search(normalized)),
         notice=notice,
     )
+
+
+def _wants_number(text: str) -> bool:
+    """Whether the question asks a number; 几家 in a question that asks yes or no (几家企业组团出海，规划有没有
+    鼓励) is "a few", not what is asked."""
+    asked = [m.group() for m in _WANTS_NUMBER.finditer(text)]
+    return bool(asked) and not (_YES_NO.search(text) and all(re.fullmatch(_SOME, a) for a in asked))
 
 
 def split_question(text: str, tokenizer: Tokenizer, max_parts: int = MAX_QUESTION_PARTS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ...corpus.vocab import glosses_in, unanswerable_kinds
 from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Indicator, Query, Route, Statement
@@ -361,7 +361,8 @@ class PassageAnswerer:
             return refusal(query, hits, f"规划没有给出{'、'.join(unsaid)}的这一数值。")
         statements = [Statement(_statement_text(m.clause, s.text), m.clause.ref)
                       for m in chosen for s in self._best_sentences(query, m, whole=bool(lead))]
-        return build_answer(query, statements, [m.clause for m in chosen], hits, lead or _terms_meant(known, statements))
+        answer = build_answer(query, statements, [m.clause for m in chosen], hits, lead or _terms_meant(known, statements))
+        return replace(answer, refused=True) if lead and not intent.describes else answer
 
     @staticmethod
     def _nearest_in_meaning(query: Query, hits: list[Hit], context: AnswerContext) -> Answer | None:

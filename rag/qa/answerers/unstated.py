@@ -91,12 +91,23 @@ def answer_unlisted_members(query: Query, intent: Intent, hits: list[Hit], conte
     for hit in hits[:CANDIDATE_CLAUSES]:
         for sentence in clause_sentences(hit.clause):
             text = normalize(sentence).lower()
-            if any(name in text for name in names) and text.count("、") + 1 >= fact.value:
+            if any(_lists(text, name, int(fact.value)) for name in names):
                 return None
     when = f"{fact.year}年{'基期' if fact.role == Role.BASE else '目标'}" if fact.year else ""
     reason = f"规划只给出了{fact.subject.removesuffix('数量')}的数量（{when}{fact.quantity}【{fact.ref}】），没有列出具体是哪些。"
     stating = [h for h in hits if (h.clause.doc_id, h.clause.ref) == (fact.doc_id, fact.ref)]
     return refusal(query, stating + [h for h in hits if h not in stating], reason)
+
+
+def _lists(text: str, name: str, count: int) -> bool:
+    """Whether the text lists `count` or more members of what `name` names, the list standing with the name
+    (A、B、C等三大集群; 三大集群：A、B、C): a list beside it (推动A、B等领域集群进入国家队) is of other things."""
+    if name not in text:
+        return False
+    item, more = r"[^、，。；：:]{1,15}", max(count - 1, 1)
+    before = rf"(?:{item}、){{{more},}}{item}(?:等)?(?:[\d一二两三四五六七八九十]+[个家项类大种条])?{re.escape(name)}"
+    after = rf"{re.escape(name)}[^，。；]{{0,8}}?(?:：|:|包括|包含|分别是|分别为|即|为)(?:{item}、){{{more},}}"
+    return bool(re.search(before, text) or re.search(after, text))
 
 
 def _phrase(text: str, at: int) -> str:
