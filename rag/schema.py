@@ -219,6 +219,7 @@ class Concept:
     proper: bool = False  # a name (place, organisation): if the corpus never uses it, the plan does not cover it
     qualifier: bool = False  # narrows the scope (全国, 湖北, 十四五, a city): a number must name it too
     broader: tuple[str, ...] = ()  # what contains it (a city's region), a word near in meaning: covers it less
+    dictionary: bool = True  # a word of jieba's dictionary, not a fragment of how the question was cut (期是)
 
 
 @dataclass(frozen=True)

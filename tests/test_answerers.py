@@ -65,6 +65,18 @@ def test_intent_is_read_from_how_people_ask():
     assert read_intent("新兴产业是哪八个？").wants_list and read_intent("3000亿元及以上的有哪些").inclusive
 
 
+def test_a_question_in_words_the_documents_never_use_is_refused(synthetic):
+    """No word of it is the documents' own, noun or not (a coinage jieba does not know): nothing covers it,
+    however well some clause scores."""
+    document, context = synthetic
+    hits = [Hit(c, 1.0 / (i + 1), Route.HYBRID) for i, c in enumerate(document.clauses)]
+    text = "丁作物产量目标多少？"
+    query = Query(text=text, terms=("丁作物产量",), concepts=(Concept("丁作物产量", ("丁作物产量",), False, known=False),),
+                  wants_number=True, mentions_target=True)
+    answer = next(a for a in (answerer(query, read_intent(text), hits, context) for answerer in ANSWERERS) if a)
+    assert answer.refused and "丁作物产量" in answer.text
+
+
 def test_difference_between_two_items_shows_cited_operands(synthetic):
     answer = _ask(synthetic, "甲材料比乙装备的目标高多少？", "甲材料", "乙装备")
     assert "900－300＝600（亿元）" in answer.text

@@ -428,6 +428,14 @@ def test_a_number_asked_of_a_part_of_an_item_is_refused_with_the_items_figure(as
     assert answer.citations[0].ref == "二（三）6"
 
 
+def test_a_figure_asked_of_a_row_whose_target_is_words_is_refused_with_the_row(assistant):
+    answer = assistant.ask("规模工业单位增加值碳排放到2030年要降低百分之几？")
+    assert answer.refused and "完成国家下达任务" in answer.text and answer.citations[0].ref == "专栏·指标19"
+    # asked what the target is, the row answers: its target is the words
+    target = assistant.ask("万元工业增加值用水量下降的目标是什么？")
+    assert not target.refused and "完成国家下达任务" in target.text
+
+
 def test_a_few_in_a_yes_or_no_question_asks_no_number(assistant):
     assert not assistant.analyze("几家企业抱团出海，规划支不支持？").wants_number
     assert assistant.analyze("小巨人企业现在有几家？").wants_number

@@ -291,7 +291,8 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer, near: Near | No
                       or bool(_COUNTED.fullmatch(word) or _WHOLE_AREA.fullmatch(word))
                       or (not known and _asked_kind(word, text)))
         qualifier = any(word.startswith(q) for q in scope_words) or word in cities or county is not None
-        salient = not is_generic and tags.get(word) in _NOUN and tokenizer.is_dictionary_word(word)
+        dictionary = tokenizer.is_dictionary_word(word)
+        salient = not is_generic and tags.get(word) in _NOUN and dictionary
         concepts.append(
             Concept(
                 word,
@@ -303,6 +304,7 @@ def _concepts(words: list[str], text: str, tokenizer: Tokenizer, near: Near | No
                 proper=tags.get(word) in _PROPER_NOUN,
                 qualifier=qualifier,
                 broader=tuple(dict.fromkeys(broader)),
+                dictionary=dictionary,
             )
         )
     return tuple(concepts)

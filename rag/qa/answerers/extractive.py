@@ -342,7 +342,9 @@ class PassageAnswerer:
                 lead = (f"规划没有单列{quoted(parts or [c.word for c in known])}的数值，"
                         f"以下是其所在条款“{chosen[0].clause.heading}”的整体目标：")
         scope_only = bool(chosen) and _only_scope(query, chosen, key)
-        if not chosen or _union_coverage(chosen, weights) < MIN_COVERAGE or scope_only:
+        # every word that says what the question is about is one the documents never use (粮食产量)
+        unheard = not known and any(c.dictionary and not c.qualifier for c in key)
+        if not chosen or _union_coverage(chosen, weights) < MIN_COVERAGE or scope_only or unheard:
             if intent.describes and not scope_only:
                 nearest = self._nearest_in_meaning(query, hits, context)
                 if nearest:

@@ -19,6 +19,8 @@ from .extractive import CANDIDATE_CLAUSES, matches_concept, most_specific
 # 一批/若干/一系列 and the words they count, up to the end of the phrase
 _VAGUE_COUNT = re.compile(r"(?:一大?批|若干|一系列|一些)([^，。；：]{1,20})")
 _COUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]|年)")  # a figure, not a year
+# a figure asked for, not the target whatever it is (目标是什么)
+_ASKS_FIGURE = re.compile(r"百分之(?:几|多少)|(?:几|多少)个?百分点|具体(?:的)?(?:数字|数值|比例)|具体[^，。？?]{0,6}多少")
 _COUNTED = re.compile(r"(?:多少|几)(?:个|家|项|座|所|条|种|批)([\u4e00-\u9fff]{2,8})")  # 多少个工业大模型
 
 
@@ -36,6 +38,24 @@ def answer_unstated_number(query: Query, intent: Intent, hits: list[Hit], contex
     reason = f"规划在【{item.ref}】把“{item.name}”列为{where}一项，但没有给出它的具体数值目标。"
     named_first = [h for h in hits if (h.clause.doc_id, h.clause.ref) == (item.doc_id, item.ref)]
     return refusal(query, named_first + [h for h in hits if h not in named_first], reason)
+
+
+def answer_unfigured_row(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    """A figure asked (百分之几, 几个百分点, 具体数字) of a table row whose target is words (完成国家下达任务): the row,
+    cited, and that it gives no figure."""
+    if not query.wants_number or intent.claim or not _ASKS_FIGURE.search(normalize(query.text)):
+        return None
+    topic = most_specific(query.key_concepts or query.concepts, context)
+    for hit in hits[:CANDIDATE_CLAUSES]:
+        document = context.documents.get(hit.clause.doc_id)
+        row = next((r for r in document.indicators if r.ref == hit.clause.ref), None) if document else None
+        if row is None or topic is None or not matches_concept(topic, normalize(row.name).lower()):
+            continue
+        if any(ch.isdigit() for ch in row.target_value + (row.base_value or "")):
+            return None
+        reason = f"规划在【{row.ref}】对“{row.name}”只写明“{row.target_value}”，没有给出具体数值。"
+        return refusal(query, [hit] + [h for h in hits if h is not hit], reason)
+    return None
 
 
 def _named_items(query: Query, context: AnswerContext) -> list[Item]:
