@@ -109,9 +109,10 @@ _SOURCE = re.compile(rf"(?:哪|什么)(?:个|一个|份|一份|些)?文件|出�
 _SOURCE_WORDS = re.compile(r"[，,]?(?:这(?:话|句话|条|个|项)?|这个说法)?(?:是|在|由)?(?:(?:哪|什么)(?:个|一个|份|一份|些)?文件"
                            r"(?:里|中|上)?(?:规定|说|定|提|讲|写|明确)?(?:的|了)?|出自哪(?:里|儿)?|(?:的)?出处(?:是)?(?:哪里|什么)?|"
                            r"(?:是|在|放在)?(?:" + _WHERE + r")(?:规定|说|写|提)?(?:的|了)?)")
-# asks the value now, the base of a target (现在几家, 2025年基期值最高), not the target
+# asks the least that qualifies (最少多少钱才能报) or the most there is (最多补多少): a bound, not any figure
 _ASKS_LEAST = re.compile(r"(?:最少|至少|最低|起码|起步)[^，。？?]{0,6}(?:多少|几)|门槛")
 _ASKS_MOST = re.compile(r"(?:最多|至多|最高|顶多)[^，。？?]{0,6}(?:多少|几)|上限|封顶")
+# asks the value now, the base of a target (现在几家, 2025年基期值最高), not the target
 ASKS_BASE = re.compile(r"基期|现在|目前|现有|当前|\d{4}年(?:的)?(?:基数|实际|现状)")
 # 几家 asks a count, not an amount; 几个点 (百分点) a share, not a count
 _ASKED_UNIT = re.compile(r"(?:几|多少)\s*(家|个(?![百]?分?点)|项|人|亩|倍|%|[万亿]?元)|多少钱")
