@@ -436,6 +436,13 @@ def test_a_figure_asked_of_a_row_whose_target_is_words_is_refused_with_the_row(a
     assert not target.refused and "完成国家下达任务" in target.text
 
 
+def test_a_question_stating_a_figure_asks_another_one(assistant):
+    """The item's 1100亿 is what the asker already has; the part's figure is what the plan does not give."""
+    answer = assistant.ask("工程机械1100亿里，农机装备单独能做到多少？")
+    assert answer.refused and "没有单列" in answer.text and answer.citations[0].ref == "二（二）1"
+    assert not assistant.ask("工程机械到2030年营收目标是1100亿，比现在多多少？").text.startswith("规划只给出了")
+
+
 def test_a_few_in_a_yes_or_no_question_asks_no_number(assistant):
     assert not assistant.analyze("几家企业抱团出海，规划支不支持？").wants_number
     assert assistant.analyze("小巨人企业现在有几家？").wants_number

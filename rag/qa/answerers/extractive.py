@@ -239,6 +239,18 @@ def asks_detail(query: Query, intent: Intent) -> bool:
         (intent.claim or not ASKS.search(text)) and _STATES_VALUE.search(text)) and not intent.asks_name
 
 
+def _only_figures_stated(query: Query, intent: Intent, statements: list[Statement]) -> list[str]:
+    """The amounts a number question states itself (那3000家, 4000亿里面), when they are all the figures its
+    answer's sentences give: it asks another figure (a part's, a year's share, a city's), which they do not give."""
+    if not query.wants_number or intent.claim or intent.operation or not statements:
+        return []
+    stated = [q for q in query.quantities if not _YEAR.fullmatch(q)]
+    figures = [m.quantity.text for s in statements for m in mentions(s.text) if m.quantity.is_amount]
+    if not stated or not figures:
+        return []
+    return stated if all(any(quantity_occurs(q, f) or quantity_occurs(f, q) for q in stated) for f in figures) else []
+
+
 def _claimed_values(query: Query) -> list[str]:
     """The values with a unit a claim states (五年内 → 5年, 20万, 70%)."""
     return [q.text for q in parse_quantities(digits(normalize(query.text))) if q.unit]
@@ -363,7 +375,11 @@ class PassageAnswerer:
             return refusal(query, hits, f"规划没有给出{'、'.join(unsaid)}的这一数值。")
         statements = [Statement(_statement_text(m.clause, s.text), m.clause.ref)
                       for m in chosen for s in self._best_sentences(query, m, whole=bool(lead))]
-        answer = build_answer(query, statements, [m.clause for m in chosen], hits, lead or _terms_meant(known, statements))
+        given = _only_figures_stated(query, intent, statements)
+        if given and not lead:  # 汽车4000亿里面，新能源汽车单独要做到多少: the figure stated is not the one asked
+            lead = f"规划只给出了{quoted(given)}这一数值，没有单列所问的数值："
+        answer = build_answer(query, statements, [m.clause for m in chosen], hits, lead or _terms_meant(known, statements),
+                              check_premise=not given)
         return replace(answer, refused=True) if lead and not intent.describes else answer
 
     @staticmethod
