@@ -443,6 +443,15 @@ def test_a_question_stating_a_figure_asks_another_one(assistant):
     assert not assistant.ask("工程机械到2030年营收目标是1100亿，比现在多多少？").text.startswith("规划只给出了")
 
 
+def test_the_parts_of_a_slogan_the_plan_never_lists_are_refused(assistant):
+    answer = assistant.ask("“三品”战略是哪三品？")
+    assert answer.refused and "没有列出“三品”" in answer.text
+    assert "“三品”" in assistant.show(answer.citations[0].ref).text
+    # 企业、产业、产业链、产业生态“四个着力点”: the plan lists them where it uses them
+    listed = assistant.ask("“四个着力点”分别是什么？")
+    assert not listed.refused and "产业生态" in listed.text
+
+
 def test_a_few_in_a_yes_or_no_question_asks_no_number(assistant):
     assert not assistant.analyze("几家企业抱团出海，规划支不支持？").wants_number
     assert assistant.analyze("小巨人企业现在有几家？").wants_number

@@ -19,6 +19,9 @@ from .extractive import CANDIDATE_CLAUSES, matches_concept, most_specific
 # 一批/若干/一系列 and the words they count, up to the end of the phrase
 _VAGUE_COUNT = re.compile(r"(?:一大?批|若干|一系列|一些)([^，。；：]{1,20})")
 _COUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]|年)")  # a figure, not a year
+_QUOTED = re.compile(r"[“\"]([^”\"]{2,8})[”\"]")
+_NUMERAL_VALUES = {ch: i for i, ch in enumerate("零一二三四五六七八九十")} | {"两": 2}
+_ASKS_PARTS = re.compile(r"哪|什么|啥|指的?是|意思|分别|包括|具体")
 # a figure asked for, not the target whatever it is (目标是什么)
 _ASKS_FIGURE = re.compile(r"百分之(?:几|多少)|(?:几|多少)个?百分点|具体(?:的)?(?:数字|数值|比例)|具体[^，。？?]{0,6}多少")
 _COUNTED = re.compile(r"(?:多少|几)(?:个|家|项|座|所|条|种|批)([\u4e00-\u9fff]{2,8})")  # 多少个工业大模型
@@ -117,6 +120,35 @@ def answer_unlisted_members(query: Query, intent: Intent, hits: list[Hit], conte
     reason = f"规划只给出了{fact.subject.removesuffix('数量')}的数量（{when}{fact.quantity}【{fact.ref}】），没有列出具体是哪些。"
     stating = [h for h in hits if (h.clause.doc_id, h.clause.ref) == (fact.doc_id, fact.ref)]
     return refusal(query, stating + [h for h in hits if h not in stating], reason)
+
+
+def answer_unexplained_label(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    """What the parts of a numbered slogan are (“五好”是哪五好, “三同时”指什么), where the documents use the
+    slogan without listing its parts: where it is used, and that its parts are not given. Not when a list of that
+    many stands with it anywhere in the document (生产、生活、生态“三生融合”)."""
+    if query.wants_number or not _ASKS_PARTS.search(query.text):
+        return None
+    for label in _QUOTED.findall(normalize(query.text)):
+        count = _label_count(label)
+        documents = {h.clause.doc_id for h in hits}
+        using = [c for doc_id in documents for c in context.documents[doc_id].clauses if f"“{label}”" in c.text]
+        if not count or not using:
+            continue
+        if any(_lists(normalize(sentence).lower(), f"“{label}”", count) for clause in using
+               for sentence in clause_sentences(clause)):
+            return None
+        reason = f"规划在【{using[0].ref}】提到“{label}”，但没有列出“{label}”具体指哪些。"
+        cited = [h for h in hits if h.clause in using]
+        return refusal(query, cited + [h for h in hits if h not in cited], reason)
+    return None
+
+
+def _label_count(label: str) -> int:
+    """How many parts a slogan counts (五好 → 5, 四算一体 → 4); 0 for none or for several counts (三高四新)."""
+    numerals = [ch for ch in label if ch in _NUMERAL_VALUES]
+    if not numerals or any(ch != "一" for ch in numerals[1:]):
+        return 0
+    return _NUMERAL_VALUES[numerals[0]]
 
 
 def _lists(text: str, name: str, count: int) -> bool:
