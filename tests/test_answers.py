@@ -452,6 +452,14 @@ def test_the_parts_of_a_slogan_the_plan_never_lists_are_refused(assistant):
     assert not listed.refused and "产业生态" in listed.text
 
 
+def test_a_number_asked_of_a_thing_named_only_without_a_figure_is_refused(assistant):
+    answer = assistant.ask("国家超算长沙中心的算力规模要建到多大？")
+    assert answer.refused and "只说“建强国家超算长沙中心" in answer.text and answer.citations[0].ref == "三（四）1"
+    # an item's figure stands in a sentence of its own: its heading names what the figure counts
+    item = assistant.ask("新材料产业2030年营收力争做到多少？")
+    assert not item.refused and "7700亿元" in item.text
+
+
 def test_a_few_in_a_yes_or_no_question_asks_no_number(assistant):
     assert not assistant.analyze("几家企业抱团出海，规划支不支持？").wants_number
     assert assistant.analyze("小巨人企业现在有几家？").wants_number

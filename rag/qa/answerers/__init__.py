@@ -9,8 +9,8 @@ from .extractive import MissingDetailAnswerer, PassageAnswerer, answer_out_of_sc
 from .listing import answer_list
 from .quantitative import answer_calculation, answer_ranking
 from .table import answer_row_property
-from .unstated import (answer_unexplained_label, answer_unfigured_row, answer_unlisted_members, answer_unstated_number,
-                       answer_vague_count)
+from .unstated import (answer_unexplained_label, answer_unfigured_row, answer_unlisted_members, answer_unquantified,
+                       answer_unstated_number, answer_vague_count)
 
 _PASSAGES = PassageAnswerer()
 
@@ -22,6 +22,7 @@ ANSWERERS: tuple[Answerer, ...] = (
     answer_unstated_number,  # a number asked of an item that states none (未来产业的营收目标)
     answer_unfigured_row,  # 降百分之几, of a table row whose target is words (完成国家下达任务)
     answer_vague_count,  # how many, of a thing promised only as 一批 (培育一批工业大模型)
+    answer_unquantified,  # how much, of a thing named only without a figure (提升全省智能算力占比)
     answer_unlisted_members,  # which are the N things the documents only count (那5家千亿企业是哪几家)
     answer_unexplained_label,  # “五好”是哪五好, where the documents never list the five
     answer_calculation,  # 增加多少, 几个百分点, 多少倍, 一共: computed from cited facts

@@ -6,6 +6,7 @@ thing's figure."""
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from ...facts import Item, Role
 from ...facts.lookup import stems
@@ -19,6 +20,7 @@ from .extractive import CANDIDATE_CLAUSES, matches_concept, most_specific
 # 一批/若干/一系列 and the words they count, up to the end of the phrase
 _VAGUE_COUNT = re.compile(r"(?:一大?批|若干|一系列|一些)([^，。；：]{1,20})")
 _COUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]|年)")  # a figure, not a year
+MIN_RUN = 4  # characters of the question a sentence must write to name what it asks in the same words
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,8})[”\"]")
 _NUMERAL_VALUES = {ch: i for i, ch in enumerate("零一二三四五六七八九十")} | {"两": 2}
 _ASKS_PARTS = re.compile(r"哪|什么|啥|指的?是|意思|分别|包括|具体")
@@ -48,7 +50,7 @@ def answer_unfigured_row(query: Query, intent: Intent, hits: list[Hit], context:
     cited, and that it gives no figure."""
     if not query.wants_number or intent.claim or not _ASKS_FIGURE.search(normalize(query.text)):
         return None
-    topic = most_specific(query.key_concepts or query.concepts, context)
+    topic = most_specific([c for c in query.key_concepts if c.salient], context)  # 能耗, not 规上
     for hit in hits[:CANDIDATE_CLAUSES]:
         document = context.documents.get(hit.clause.doc_id)
         row = next((r for r in document.indicators if r.ref == hit.clause.ref), None) if document else None
@@ -94,6 +96,38 @@ def answer_vague_count(query: Query, intent: Intent, hits: list[Hit], context: A
     hit, phrase = vague
     reason = f"规划在【{hit.clause.ref}】只说“{phrase}”，没有给出具体数量。"
     return refusal(query, [hit] + [h for h in hits if h is not hit], reason)
+
+
+def answer_unquantified(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    """A number asked of a thing the documents speak of only without a figure (提升全省智能算力占比): the sentence
+    that names it in the question's own words, and that no figure is given. Not when a top clause naming it the
+    same way states any figure (its title counts: an item's heading names what its 到2030年 sentence counts)."""
+    if not query.wants_number or query.wants_list or intent.claim or intent.describes or intent.operation:
+        return None
+    topic = most_specific(query.key_concepts or query.concepts, context)
+    if topic is None:
+        return None
+    question = normalize(query.text).lower()
+    named = None  # the longest run of the question a sentence writes, with the sentence
+    for hit in hits[:CANDIDATE_CLAUSES]:
+        for sentence in clause_sentences(hit.clause):
+            text = normalize(sentence)
+            run = _longest_run(question, text.lower())
+            if len(run) >= MIN_RUN and matches_concept(topic, run) and (named is None or len(run) > len(named[0])):
+                named = (run, hit, text)
+    if named is None:
+        return None
+    run, hit, sentence = named
+    if any(run in body and _COUNT.search(body) for body in (
+            normalize(h.clause.title + "\n" + h.clause.text).lower() for h in hits[:CANDIDATE_CLAUSES])):
+        return None
+    reason = f"规划在【{hit.clause.ref}】只说“{_phrase(sentence, sentence.lower().find(run))}”，没有给出具体数值。"
+    return refusal(query, [hit] + [h for h in hits if h is not hit], reason)
+
+
+def _longest_run(question: str, text: str) -> str:
+    match = SequenceMatcher(None, question, text, autojunk=False).find_longest_match(0, len(question), 0, len(text))
+    return question[match.a:match.a + match.size]
 
 
 def answer_unlisted_members(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
