@@ -386,6 +386,9 @@ def test_a_detail_must_be_given_of_the_questions_own_topic(assistant):
     """Sentences that speak of 标准 in general do not give the criteria of 单项冠军."""
     answer = assistant.ask("单项冠军企业的认定有什么标准？")
     assert answer.refused and "未规定认定或申报的具体条件" in answer.text
+    # 支持有条件的市州创建…: 有条件的 says which may apply (those able to), not the conditions
+    answer = assistant.ask("北斗规模应用试点城市，要具备什么条件才能创建？")
+    assert answer.refused and "未规定认定或申报的具体条件" in answer.text
 
 
 def test_a_wrong_category_claim_is_answered_with_the_plans_heading(assistant):
