@@ -463,6 +463,11 @@ def test_a_number_asked_of_a_thing_named_only_without_a_figure_is_refused(assist
     assert not item.refused and "7700亿元" in item.text
 
 
+def test_a_question_naming_only_a_year_is_answered_by_the_sentence_of_that_year(assistant):
+    answer = assistant.ask("2035年的目标是啥？")
+    assert not answer.refused and "到2035年全面建成制造强省" in answer.text and answer.citations[0].ref == "一"
+
+
 def test_a_few_in_a_yes_or_no_question_asks_no_number(assistant):
     assert not assistant.analyze("几家企业抱团出海，规划支不支持？").wants_number
     assert assistant.analyze("小巨人企业现在有几家？").wants_number

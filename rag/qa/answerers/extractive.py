@@ -475,6 +475,10 @@ class PassageAnswerer:
                 return s.has_quantity and s.scope_match
             return s.states_number and (query.wants_number or query.mentions_target)
 
-        ranked = sorted(match.sentences, key=lambda s: (stated(s), s.coverage), reverse=True)
+        # a question that names nothing but a year (到2035年要达到什么目标): the year picks the sentence
+        named = any(c.known for c in query.key_concepts) or query.wants_number
+        years = [] if named else [y for y in query.quantities if _YEAR.fullmatch(y)]
+        ranked = sorted(match.sentences, key=lambda s: (stated(s), all(y in s.text for y in years), s.coverage),
+                        reverse=True)
         chosen = ranked[:SENTENCES_PER_CLAUSE]
         return [s for s in match.sentences if s in chosen]
