@@ -56,6 +56,7 @@ def test_intent_is_read_from_how_people_ask():
     assert (top.order, top.top) == (Order.HIGHEST, 3)
     assert read_intent("低于1500亿元的有哪些").threshold == "1500亿元"
     assert read_intent("目标是5000亿元对吧？").claim and not read_intent("目标是多少？").claim
+    assert read_intent("听说百亿企业要到80家？").claim and read_intent("是不是说新材料要到8000亿？").claim
     assert (asked_unit("补贴按几个点给"), asked_unit("几个园区"), asked_unit("补多少钱")) == ("", "个", "元")
     assert (asked_bound("起码要投多少钱才能申请"), asked_bound("单个项目顶多补几十万"), asked_bound("补多少钱")) == (
         "≥", "≤", "")
@@ -129,3 +130,5 @@ def test_false_premise_on_the_plan(assistant):
     assert answer.text.startswith("不是") and "7700亿元【二（三）5】" in answer.text
     place = assistant.ask("轨道交通装备是以长沙集群为核心吧")
     assert place.text.startswith("不是") and "株洲" in place.text
+    heard = assistant.ask("听说规划里百亿企业2030年要到80家？")  # hearsay put up for confirmation
+    assert heard.text.startswith("不是") and "65家" in heard.text

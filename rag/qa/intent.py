@@ -116,7 +116,8 @@ _ASKS_MOST = re.compile(r"(?:最多|至多|最高|顶多)[^，。？?]{0,6}(?:�
 ASKS_BASE = re.compile(r"基期|现在|目前|现有|当前|\d{4}年(?:的)?(?:基数|实际|现状)")
 # 几家 asks a count, not an amount; 几个点 (百分点) a share, not a count
 _ASKED_UNIT = re.compile(r"(?:几|多少)\s*(家|个(?![百]?分?点)|项|人|亩|倍|%|[万亿]?元)|多少钱")
-_CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$")
+_CLAIM = re.compile(r"(?:吧|对吗|对吧|对不对|是不是|是吗|没错吧|没错吗|是真的吗|是这样吗|真的吗)[？?。!！\s]*$|"
+                    r"^(?:我?听说|据说|有人说)|是不是(?:说|要|定的|规定)")  # hearsay, or 是不是 before the claim
 
 
 def _operation(text: str) -> Operation | None:
