@@ -102,3 +102,9 @@ def test_an_enterprise_asking_an_amount_gets_the_amount_not_a_checklist(library)
     answer = library.ask("我们是一家小型机械厂，数字化转型服务补助最多能拿多少？")
     assert "20万元" in answer.text and "与您相关的条款" not in answer.text
     assert {c.ref for c in answer.citations} <= {"第十条（三）", "附件1·五3"}
+
+
+def test_a_table_named_by_its_number_is_not_its_first_row(library):
+    """专栏1 is the plan's first table (its rows are 专栏1·指标N); in the Hunan plan, with one 专栏, 指标11 is a row."""
+    answer = library.ask("青岚规划专栏1中，规上工业企业营业收入利润率目前是多少？")
+    assert "5.3%" in answer.text and answer.citations[0].ref == "专栏1·指标3"

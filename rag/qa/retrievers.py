@@ -55,7 +55,11 @@ class Retriever:
                                 hits.setdefault((item.doc_id, item.ref),
                                                 Hit(item, REFERENCE_SCORE, Route.REFERENCE))
         for number in query.indicator_numbers:
-            for document in self._chosen(docs):
+            chosen = self._chosen(docs)
+            if re.search(rf"专栏\s*{number}(?![\d项个号条])", query.text) and any(
+                    d.clause(f"专栏{number}") for d in chosen):
+                continue  # 专栏1 names a document's table of that name, not anyone's first row
+            for document in chosen:
                 row = document.indicator(number)
                 clause = document.clause(row.ref) if row else None
                 if clause:
