@@ -108,3 +108,9 @@ def test_a_table_named_by_its_number_is_not_its_first_row(library):
     """专栏1 is the plan's first table (its rows are 专栏1·指标N); in the Hunan plan, with one 专栏, 指标11 is a row."""
     answer = library.ask("青岚规划专栏1中，规上工业企业营业收入利润率目前是多少？")
     assert "5.3%" in answer.text and answer.citations[0].ref == "专栏1·指标3"
+
+
+def test_a_tables_rows_are_listed_by_their_cells_without_the_note(library):
+    answer = library.ask("申报通知附件2的一览表都有哪些支持方向？")
+    assert "包括以下9项" in answer.text and "1｜专精特新培育" in answer.text
+    assert "序号｜支持方向" not in answer.text.split("\n", 1)[1]  # no row is named by the table's header

@@ -23,7 +23,8 @@ def answer_list(query: Query, intent: Intent, hits: list[Hit], context: AnswerCo
     topics = [c for c in key if c.known and not c.qualifier]  # a name the plan uses (“国家队”) is a topic too
     rarest = max(topics, key=lambda c: context.idf(c.word), default=None)  # what the list is of
     for clause in _candidates(hits[:LIST_CANDIDATES], context):
-        items = [c for c in context.children(clause) if c.kind == ClauseKind.CLAUSE]
+        # the note under a table's rows (注：1.…) is no item of it
+        items = [c for c in context.children(clause) if c.kind == ClauseKind.CLAUSE and not c.text.startswith("注")]
         heading = normalize(clause.heading).lower()
         path = normalize(clause.title).lower()
         if not items or not any(matches_concept(c, heading) for c in key):
@@ -41,7 +42,9 @@ def answer_list(query: Query, intent: Intent, hits: list[Hit], context: AnswerCo
             stated = "；".join(f.span for f in facts)
             if with_content and not stated:  # 各搞什么: what each item is about, in its first sentence
                 stated = next(iter(split_sentences(clause_body(item))), "")
-            statements.append(Statement(item.title_path[-1] + (f"：{stated}" if stated else ""), item.ref))
+            # a table row has no heading of its own (its title path ends in the table's header): its cells name it
+            name = item.title_path[-1] if item.heading else item.text.split("\n")[0]
+            statements.append(Statement(name + (f"：{stated}" if stated else ""), item.ref))
         own = [s for s in split_sentences(clause_body(clause)) if "、" in s]
         if own:
             statements.append(Statement("此外，" + own[0], clause.ref))
