@@ -468,6 +468,11 @@ def test_a_question_naming_only_a_year_is_answered_by_the_sentence_of_that_year(
     assert not answer.refused and "到2035年全面建成制造强省" in answer.text and answer.citations[0].ref == "一"
 
 
+def test_what_each_one_is_called_asks_for_the_list(assistant):
+    answer = assistant.ask("前瞻布局的未来产业一共几个？每个叫什么？")
+    assert "包括以下4项" in answer.text and all(f"【二（四）{n}】" in answer.text for n in "1234")
+
+
 def test_a_few_in_a_yes_or_no_question_asks_no_number(assistant):
     assert not assistant.analyze("几家企业抱团出海，规划支不支持？").wants_number
     assert assistant.analyze("小巨人企业现在有几家？").wants_number
