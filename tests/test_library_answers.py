@@ -114,3 +114,9 @@ def test_a_tables_rows_are_listed_by_their_cells_without_the_note(library):
     answer = library.ask("申报通知附件2的一览表都有哪些支持方向？")
     assert "包括以下9项" in answer.text and "1｜专精特新培育" in answer.text
     assert "序号｜支持方向" not in answer.text.split("\n", 1)[1]  # no row is named by the table's header
+
+
+def test_what_a_document_is_made_under_is_its_own_sentence_naming_the_texts(library):
+    answer = library.ask("专项资金管理办法是根据哪些法规制定的？")
+    assert "《中华人民共和国预算法》" in answer.text
+    assert [(c.doc_id, c.ref) for c in answer.citations] == [("qinglan_fund_measures", "第一条")]

@@ -34,12 +34,17 @@ _DATE_PARTS = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月份?)?(?:(\d{1,2})[日�
 _CLAIMED_FIELDS = (("effective", re.compile(r"施行|生效|实施|执行")), ("published", re.compile(r"发布|公布|上网")),
                    ("date", re.compile(r"印发|出台|下发|签发|颁布|发的|成文|发文|落款|年发")))
 _DATE_FIELDS = ("date", "published", "effective")
+# what a document is made under: asked (依据哪些文件, 上位文件), and said (依据《…》…，制定本规划/本办法)
+_ASKS_BASIS = re.compile(r"(?:依据|根据|按照)(?:的是)?(?:什么|哪些|哪个|哪几个|啥)(?:文件|规划|政策|法规)?(?:制定|编|出台|定)|上位(?:文件|规划|法|政策)")
+_BASIS = re.compile(r"(?:依据|根据)[^。；]{0,12}《[^》]+》[^。]*?制定本")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
 
 
 def answer_document_facts(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
     if intent.claim:
         return _document_claim(query, hits, context)
+    if _ASKS_BASIS.search(query.text):
+        return _basis(query, hits, context)
     asked = [field for field, pattern in _ASKS if pattern.search(query.text)]
     if not asked or not (_OWN_FIELDS.intersection(asked) or _ABOUT_DOCUMENT.search(query.text)):
         return None
@@ -58,6 +63,16 @@ def answer_document_facts(query: Query, intent: Intent, hits: list[Hit], context
             statements.append(Statement(sentence, clause.ref))
             clauses.append(clause)
         return build_answer(query, statements, clauses, hits, check_premise=False)
+    return None
+
+
+def _basis(query: Query, hits: list[Hit], context: AnswerContext) -> Answer | None:
+    """What the document is made under: its own sentence naming the texts it follows (依据《…》…，制定本规划)."""
+    for document in _candidates(hits, context):
+        for clause in document.clauses:
+            sentence = next((s for s in clause_sentences(clause) if _BASIS.search(s)), None)
+            if sentence:
+                return build_answer(query, [Statement(sentence, clause.ref)], [clause], hits, check_premise=False)
     return None
 
 
