@@ -160,6 +160,7 @@ def test_document_facts_come_from_the_document_asked_about(library):
     assert ("qinglan_fund_measures", "第三十二条") in {(c.doc_id, c.ref) for c in effect.citations}
     published = library.ask("青政办发〔2026〕21号在政府网站上的发布日期是哪天？")
     assert "2026年5月22日" in published.text and {c.doc_id for c in published.citations} == {"qinglan_fund_measures"}
+    assert "2026年5月22日" in library.ask("专项资金管理办法是哪天挂到政府网上的？").text  # 挂网: put online
     issued = library.ask("申报通知是哪天印发的？")
     assert "2026年7月6日" in issued.text and {c.doc_id for c in issued.citations} == {"qinglan_fund_notice"}
 
