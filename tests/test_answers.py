@@ -431,14 +431,6 @@ def test_a_number_asked_of_a_part_of_an_item_is_refused_with_the_items_figure(as
     assert answer.citations[0].ref == "二（三）6"
 
 
-def test_a_figure_asked_of_a_row_whose_target_is_words_is_refused_with_the_row(assistant):
-    answer = assistant.ask("规模工业单位增加值碳排放到2030年要降低百分之几？")
-    assert answer.refused and "完成国家下达任务" in answer.text and answer.citations[0].ref == "专栏·指标19"
-    # asked what the target is, the row answers: its target is the words
-    target = assistant.ask("万元工业增加值用水量下降的目标是什么？")
-    assert not target.refused and "完成国家下达任务" in target.text
-
-
 def test_a_question_stating_a_figure_asks_another_one(assistant):
     """The item's 1100亿 is what the asker already has; the part's figure is what the plan does not give."""
     answer = assistant.ask("工程机械1100亿里，农机装备单独能做到多少？")
@@ -446,21 +438,27 @@ def test_a_question_stating_a_figure_asks_another_one(assistant):
     assert not assistant.ask("工程机械到2030年营收目标是1100亿，比现在多多少？").text.startswith("规划只给出了")
 
 
-def test_the_parts_of_a_slogan_the_plan_never_lists_are_refused(assistant):
-    answer = assistant.ask("“三品”战略是哪三品？")
-    assert answer.refused and "没有列出“三品”" in answer.text
-    assert "“三品”" in assistant.show(answer.citations[0].ref).text
-    # 企业、产业、产业链、产业生态“四个着力点”: the plan lists them where it uses them
-    listed = assistant.ask("“四个着力点”分别是什么？")
-    assert not listed.refused and "产业生态" in listed.text
+# a detail the plan does not give, refused with the clause that names the thing; and its answered counterpart
+REFUSED_AND_ANSWERED = [
+    # a figure asked of a row whose target is words; asked what the target is, the words are the answer
+    ("规模工业单位增加值碳排放到2030年要降低百分之几？", "完成国家下达任务", "专栏·指标19",
+     "万元工业增加值用水量下降的目标是什么？", "完成国家下达任务"),
+    # the parts of a slogan the plan never lists; 企业、产业、产业链、产业生态“四个着力点” it lists where it uses it
+    ("“三品”战略是哪三品？", "没有列出“三品”", "三（六）1", "“四个着力点”分别是什么？", "产业生态"),
+    # a number asked of a thing named only without a figure; an item's figure stands in a sentence of its own,
+    # its heading naming what the figure counts
+    ("国家超算长沙中心的算力规模要建到多大？", "只说“建强国家超算长沙中心", "三（四）1",
+     "新材料产业2030年营收力争做到多少？", "7700亿元"),
+]
 
 
-def test_a_number_asked_of_a_thing_named_only_without_a_figure_is_refused(assistant):
-    answer = assistant.ask("国家超算长沙中心的算力规模要建到多大？")
-    assert answer.refused and "只说“建强国家超算长沙中心" in answer.text and answer.citations[0].ref == "三（四）1"
-    # an item's figure stands in a sentence of its own: its heading names what the figure counts
-    item = assistant.ask("新材料产业2030年营收力争做到多少？")
-    assert not item.refused and "7700亿元" in item.text
+@pytest.mark.parametrize("refused, said, ref, answered, fact", REFUSED_AND_ANSWERED)
+def test_a_detail_the_plan_does_not_give_is_refused_with_where_it_names_the_thing(assistant, refused, said, ref,
+                                                                                  answered, fact):
+    answer = assistant.ask(refused)
+    assert answer.refused and said in answer.text and answer.citations[0].ref == ref
+    counterpart = assistant.ask(answered)
+    assert not counterpart.refused and fact in counterpart.text
 
 
 def test_a_question_naming_only_a_year_is_answered_by_the_sentence_of_that_year(assistant):
