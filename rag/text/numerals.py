@@ -14,3 +14,10 @@ def chinese_number(n: int) -> str:
     if n < 100:
         return CN_DIGITS[n // 10] + "十" + (CN_DIGITS[n % 10] if n % 10 else "")
     return str(n)
+
+
+def numeral_value(char: str) -> int | None:
+    """The value of one Chinese numeral character (五 → 5, 两 → 2, 十 → 10); None for any other character."""
+    if char in CN_DIGITS:
+        return CN_DIGITS.index(char)
+    return {"两": 2, "十": 10}.get(char)

@@ -1,7 +1,8 @@
-"""A number asked of something the documents name without giving one: an item of the outline that states
-none (人工智能 among the 未来产业 has no 营收 target), or a thing they quantify only as 一批/若干 (培育一批工业
-大模型). The answer says where the thing is named and that no number is given, instead of quoting another
-thing's figure."""
+"""A detail asked of something the documents name without giving it: a number of an item of the outline that
+states none (人工智能 among the 未来产业 has no 营收 target), of a table row whose target is words (完成国家下达任务),
+of a thing they quantify only as 一批/若干 (培育一批工业大模型) or name only without a figure (提升全省智能算力占比);
+the members of a thing they only count (那5家千亿企业), or the parts of a slogan they never list (“五好”). The
+answer says where the thing is named and that the detail is not given, instead of quoting another thing's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ...facts import Item, Role
 from ...facts.lookup import stems
 from ...schema import Answer, Hit, Query
 from ...text import clause_sentences, normalize, parse_quantities
+from ...text.numerals import numeral_value
 from ...text.quantities import digits
 from ..intent import Intent
 from .base import AnswerContext, refusal
@@ -22,7 +24,6 @@ _VAGUE_COUNT = re.compile(r"(?:一大?批|若干|一系列|一些)([^，。；�
 _COUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]|年)")  # a figure, not a year
 MIN_RUN = 4  # characters of the question a sentence must write to name what it asks in the same words
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,8})[”\"]")
-_NUMERAL_VALUES = {ch: i for i, ch in enumerate("零一二三四五六七八九十")} | {"两": 2}
 _ASKS_PARTS = re.compile(r"哪|什么|啥|指的?是|意思|分别|包括|具体")
 # a figure asked for, not the target whatever it is (目标是什么)
 _ASKS_FIGURE = re.compile(r"百分之(?:几|多少)|(?:几|多少)个?百分点|具体(?:的)?(?:数字|数值|比例)|具体[^，。？?]{0,6}多少")
@@ -179,10 +180,10 @@ def answer_unexplained_label(query: Query, intent: Intent, hits: list[Hit], cont
 
 def _label_count(label: str) -> int:
     """How many parts a slogan counts (五好 → 5, 四算一体 → 4); 0 for none or for several counts (三高四新)."""
-    numerals = [ch for ch in label if ch in _NUMERAL_VALUES]
-    if not numerals or any(ch != "一" for ch in numerals[1:]):
+    numerals = [value for value in map(numeral_value, label) if value]
+    if not numerals or any(value != 1 for value in numerals[1:]):
         return 0
-    return _NUMERAL_VALUES[numerals[0]]
+    return numerals[0]
 
 
 def _lists(text: str, name: str, count: int) -> bool:
