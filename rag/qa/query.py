@@ -23,9 +23,11 @@ _ARTICLE_REF = re.compile(rf"第(?P<n>[{CN_NUM}]+|\d{{1,3}})条")  # a regulatio
 _INDICATOR_REF = re.compile(r"(?:指标|专栏)\s*第?\s*(?P<a>\d{1,2})\s*(?:项|个|号|条)?|第\s*(?P<b>\d{1,2})\s*(?:项|个|号)指标")
 _SOME = r"(?<![哪那这])几[家个成倍]"  # 几家: how many, or "a few" where the question asks something else (有没有)
 _YES_NO = re.compile(r"有没有|是否|吗|能否|可否|([\u4e00-\u9fff])不\1")
-_WANTS_NUMBER = re.compile(rf"多少|什么时候|啥时候|何时|哪天|{_SOME}|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
+_WANTS_NUMBER = re.compile(rf"多少|什么时候|啥时候|何时|哪天|{_SOME}|几百|几千|数值|比重|占比|比例|百分之|增速|增长率|"
+                           r"利润率|普及率|基期|目标值|多大|规模多|营收.*?(?:目标|达到)")
 _MENTIONS_TARGET = re.compile(r"营收|收入|产值|目标|规模|多大|量级|盘子|达到")
-_WANTS_LIST = re.compile(r"每(?:条|项|个|部分|节|类)(?:都)?(?:叫|是)(?:什么|啥)|哪些|哪[几两三四五六七八九十]|包括|包含|有什么|都有|列举|列出|分别|几大|几个方面|什么产业|什么领域")
+_WANTS_LIST = re.compile(r"每(?:条|项|个|部分|节|类)(?:都)?(?:叫|是)(?:什么|啥)|哪些|哪[几两三四五六七八九十]|包括|包含|"
+                         r"有什么|都有|列举|列出|分别|几大|几个方面|什么产业|什么领域")
 
 
 # whether something counts as what was asked about before (算不算, 属不属于): asked of the first part's subject

@@ -378,8 +378,8 @@ class PassageAnswerer:
         given = _only_figures_stated(query, intent, statements)
         if given and not lead:  # 汽车4000亿里面，新能源汽车单独要做到多少: the figure stated is not the one asked
             lead = f"规划只给出了{quoted(given)}这一数值，没有单列所问的数值："
-        answer = build_answer(query, statements, [m.clause for m in chosen], hits, lead or _terms_meant(known, statements),
-                              check_premise=not given)
+        answer = build_answer(query, statements, [m.clause for m in chosen], hits,
+                              lead or _terms_meant(known, statements), check_premise=not given)
         return replace(answer, refused=True) if lead and not intent.describes else answer
 
     @staticmethod
