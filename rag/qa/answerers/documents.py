@@ -1,5 +1,6 @@
 """Facts about the document itself — who issued it, its 文号, when it was issued, published and takes effect,
-to whom — from its header (the notice); the date of effect quoted from the article that sets it."""
+to whom — from its header (the notice); the date of effect quoted from the article that sets it, and what the
+document is made under from its own sentence (依据《…》…，制定本规划)."""
 
 from __future__ import annotations
 
