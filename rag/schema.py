@@ -146,6 +146,10 @@ class Document:
     def indicator(self, number: int) -> Indicator | None:
         return next((row for row in self.indicators if row.number == number), None)
 
+    def row(self, ref: str) -> Indicator | None:
+        """The target-table row a clause reference names (专栏·指标11), if it is one."""
+        return next((row for row in self.indicators if row.ref == ref), None)
+
 
 @dataclass(frozen=True)
 class Citation:

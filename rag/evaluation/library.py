@@ -48,8 +48,10 @@ def _cited_text(citation: Citation, documents: list[Document]) -> str:
     """What a citation quotes; a target-table row's citation also holds the row as printed (its cells), which
     is what the row's restated clause text stands for."""
     document = next((d for d in documents if d.doc_id == citation.doc_id), None)
-    row = next((r for r in document.indicators if r.ref == citation.ref), None) if document else None
-    return citation.text if row is None else f"{citation.text}\n{row.name}\t{row.unit}\t{row.base_raw}\t{row.target_raw}"
+    row = document.row(citation.ref) if document else None
+    if row is None:
+        return citation.text
+    return f"{citation.text}\n{row.name}\t{row.unit}\t{row.base_raw}\t{row.target_raw}"
 
 
 def evaluate_library(settings: Settings, folder: Path = LIBRARY_DIR, questions_file: Path | None = None) -> dict:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ..schema import Concept
-from ..text import normalize
-from .model import Fact, Item, PlanFacts
+from ..text import normalize, quoted_terms
+from .model import Fact, Item, PlanFacts, Role
 
 _SUFFIXES = ("产业", "制造业", "服务业", "企业", "数量", "总数", "（产品）")
 _MIN_STEM = 2
@@ -24,9 +24,18 @@ def stems(name: str) -> tuple[str, ...]:
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= _MIN_STEM:
             forms.add(name[: -len(suffix)])
-    forms.update(q for q in re.findall(r"“([^”]{2,12})”", name))
+    forms.update(quoted_terms(name))
     forms.update(part for part in re.split(r"[（）()和及与、]", name) if len(part) >= _MIN_PART and part != name)
     return tuple(sorted(forms, key=len, reverse=True))
+
+
+def targets_by_sentence(facts: list[Fact]) -> list[list[Fact]]:
+    """The targets grouped by the sentence that states them."""
+    spans: dict[tuple[str, str, str], list[Fact]] = {}
+    for fact in facts:
+        if fact.role == Role.TARGET:
+            spans.setdefault((fact.doc_id, fact.ref, fact.span), []).append(fact)
+    return list(spans.values())
 
 
 class FactLookup:
@@ -37,6 +46,12 @@ class FactLookup:
         self._values = {(f.value, f.unit) for f in plan.facts}
         self._subjects = {normalize(f.subject).lower() for f in plan.facts} | {
             normalize(i.name).lower() for i in plan.items}
+
+    @cached_property
+    def counting_sentences(self) -> list[list[Fact]]:
+        """The sentences that state several targets in one unit (不少于2000家基础级、800家先进级…智能工厂)."""
+        return [group for group in targets_by_sentence(list(self.plan.facts))
+                if len(group) >= 2 and len({f.unit for f in group}) == 1]
 
     def _named_by_run(self, question: str, name: str) -> bool:
         """The question writes a run of the name that is long enough and names few of the plan's things."""

@@ -19,12 +19,11 @@ import jieba.posseg
 from ..corpus.places import Gazetteer, load_counties
 from ..corpus.vocab import glosses_in, load_aliases, load_stopwords
 from ..schema import Document
-from ..text import normalize
+from ..text import normalize, quoted_terms
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
-_QUOTED = re.compile(r"“([^”]{2,12})”")
 _TERM = re.compile(r"[\w\u4e00-\u9fff]+")  # a glossary term that can be one word (not 个转企、小升规…)
 _WORD = re.compile(r"[\w\u4e00-\u9fff%]", re.UNICODE)
 _SUFFIXES = ("产业", "制造业", "服务业", "地区")
@@ -96,7 +95,7 @@ class Tokenizer:
         words.update(self.topics)
         for document in documents:
             for clause in document.clauses:
-                words.update(_QUOTED.findall(clause.text))
+                words.update(quoted_terms(clause.text))
             # one look per document: no term spans a line break, so this finds what each clause uses
             text = "\n".join(clause.text for clause in document.clauses)
             words.update(g.term for g in glosses_in(text) if _TERM.fullmatch(g.term))

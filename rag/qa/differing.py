@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from ..schema import Answer, Clause, Concept, Hit, Query, Statement
 from ..text import clause_sentences, normalize, parse_quantities
+from ..text.quantities import mentions
 from .answerers.base import AnswerContext, build_answer
 from .answerers.extractive import matches_concept
 from .intent import ASKS_BASE, asked_unit, unit_family
 
 SAME_THING = 0.6  # another sentence speaks of the same thing when it names this share of what the answer's does
 SAME_PHRASE_MARGIN = 2  # ... and shares at least this many characters around its rarest word
-_YEAR = re.compile(r"(\d{4})年")
 DIFFERING_LEAD = "注意：各文件对此规定的数值不同，按成文日期从新到旧列出："
 # a sentence saying which text prevails where texts disagree: 与本办法不一致的，按照本办法执行 / 以本规定为准
 _PRECEDENCE = re.compile(r"不一致[的时]?[，,]?\s*(?:按照|依照|按|以)[^，。；]{1,16}(?:执行|为准)")
@@ -53,19 +53,21 @@ def with_differences(query: Query, answer: Answer, hits: list[Hit], context: Ans
     best = max(stating, key=lambda g: weight(g.covered))
     # a value the best statement's document gives anywhere in the answer is no difference
     given_values = frozenset().union(*(g.values for g in stating if g.clause.doc_id == best.clause.doc_id))
-    # asked how things are now (现在多少家), another document's goal for a later year is no other value of it
     now = ASKS_BASE.search(query.text)
-    differing = [g for g in given if g.clause.doc_id != best.clause.doc_id and _differs(g, best, given_values, weight)
-                 and not (now and _sets_goal(g, context))]
+
+    def differs(said: _Said) -> bool:
+        # asked how things are now (现在多少家), another document's goal for a later year is no other value of it
+        return (said.clause.doc_id != best.clause.doc_id and _differs(said, best, given_values, weight)
+                and not (now and _sets_goal(said, context)))
+
+    differing = [g for g in given if differs(g)]
     seen = {(g.clause.doc_id, g.clause.ref) for g in given}
     rarest = weight.rarest(best.covered)  # a sentence without it is about another thing (_same_thing)
     others = [said for hit in hits if (hit.clause.doc_id, hit.clause.ref) not in seen
               for said in (_said(hit.clause, t, concepts, unit) for t in clause_sentences(hit.clause) if rarest in t)
               if said.values and _same_thing(said, best, weight)]
     for other in others:
-        if other.clause.doc_id != best.clause.doc_id and _differs(other, best, given_values, weight) and not (
-                now and _sets_goal(other, context)) and all(
-                d.clause.doc_id != other.clause.doc_id for d in differing):
+        if differs(other) and all(d.clause.doc_id != other.clause.doc_id for d in differing):
             differing.append(other)
     if not differing:
         return answer
@@ -83,7 +85,8 @@ def _sets_goal(said: _Said, context: AnswerContext) -> bool:
     """A sentence about a year after its document's own (到2030年…达到70家) that states no base value: a goal,
     not how things are (a table row states both)."""
     own = context.documents[said.clause.doc_id].meta.year
-    return any(int(year) > own for year in _YEAR.findall(said.text)) and not ASKS_BASE.search(said.text)
+    later = any(m.is_year and int(m.quantity.number) > own for m in mentions(said.text))
+    return later and not ASKS_BASE.search(said.text)
 
 
 def _precedence(context: AnswerContext, doc_ids) -> list[tuple[Clause, str]]:

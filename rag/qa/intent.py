@@ -155,7 +155,8 @@ def read_intent(question: str) -> Intent:
     elif below or above:
         comparison = Comparison.BELOW if below else Comparison.ABOVE
         threshold, inclusive = _bound(below or above)
-    return Intent(operation=operation, operations=operations if len(operations) > 1 else (), order=order, top=_top(text) if order else 0, comparison=comparison,
+    return Intent(operation=operation, operations=operations if len(operations) > 1 else (), order=order,
+                  top=_top(text) if order else 0, comparison=comparison,
                   threshold=threshold, upper=upper, inclusive=inclusive, upper_inclusive=upper_inclusive,
                   by_change=bool(_BY_CHANGE.search(text)), which_of=bool(which), wants_list=bool(_LIST.search(text)),
                   claim=bool(_CLAIM.search(text)), source=bool(_SOURCE.search(text)),

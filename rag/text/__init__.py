@@ -3,7 +3,7 @@ one Markdown escaper. Every feature imports these instead of writing its own."""
 
 from .compare import shared_run
 from .markdown import escape_markdown
-from .normalize import clean_input, decode_bytes, normalize, strip_control
+from .normalize import clean_input, decode_bytes, normalize, quoted_terms, strip_control
 from .quantities import Quantity, fold, parse_quantities, quantities, quantity_occurs
 from .sentences import clause_body, clause_sentences, split_sentences
 
@@ -16,6 +16,7 @@ __all__ = [
     "escape_markdown",
     "fold",
     "normalize",
+    "quoted_terms",
     "parse_quantities",
     "quantities",
     "quantity_occurs",

@@ -18,6 +18,14 @@ def normalize(text: str) -> str:
     return text.replace("(", "（").replace(")", "）").replace(",", "，").replace("?", "？").replace(":", "：")
 
 
+_QUOTED_TERM = re.compile(r"[“\"]([^”\"]{2,12})[”\"]")
+
+
+def quoted_terms(text: str) -> list[str]:
+    """The terms a text sets in quotation marks (“五好”, "三同时"): names of their own."""
+    return _QUOTED_TERM.findall(text)
+
+
 def strip_control(text: str, replacement: str = " ") -> str:
     return CONTROL.sub(replacement, text)
 

@@ -13,7 +13,7 @@ from typing import Protocol
 from ...corpus.places import Gazetteer
 from ...facts.lookup import FactLookup
 from ...measures.match import MeasureFinder
-from ...schema import Answer, Citation, Clause, Document, Hit, Query, Statement
+from ...schema import Answer, Citation, Clause, Document, Hit, Indicator, Query, Statement
 from ...text import normalize
 from ..intent import Intent
 
@@ -34,6 +34,10 @@ class AnswerContext:
     def clause(self, doc_id: str, ref: str) -> Clause | None:
         document = self.documents.get(doc_id)
         return document.clause(ref) if document else None
+
+    def row(self, doc_id: str, ref: str) -> Indicator | None:
+        document = self.documents.get(doc_id)
+        return document.row(ref) if document else None
 
     def children(self, clause: Clause) -> list[Clause]:
         return self.documents[clause.doc_id].children(clause.ref)
@@ -69,8 +73,7 @@ def with_table_notes(answer: Answer, context: AnswerContext) -> Answer:
     cited = {(c.doc_id, c.ref) for c in answer.citations}
     notes = []
     for citation in answer.citations:
-        document = context.documents.get(citation.doc_id)
-        row = next((r for r in document.indicators if r.ref == citation.ref), None) if document else None
+        row = context.row(citation.doc_id, citation.ref)
         clause = context.clause(citation.doc_id, citation.ref) if row else None
         table = context.clause(citation.doc_id, clause.parent) if clause and clause.parent else None
         if table and (row.base_notes or row.target_notes) and (table.doc_id, table.ref) not in cited:

@@ -1,6 +1,6 @@
 """Claims put up for confirmation (…吧, 对吗, 是不是): checked against the plan's facts, its item catalogue
-and the places its sentences name (a claim about the document's own date or 文号: answer_document_facts). A wrong claim is answered 不是 with the correct
-fact cited; a right one 是的."""
+and the places its sentences name (a claim about the document's own date or 文号: answer_document_facts).
+A wrong claim is answered 不是 with the correct fact cited; a right one 是的."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ CLAIM_CANDIDATES = 4
 def answer_claim(query: Query, intent: Intent, hits: list[Hit], context: AnswerContext) -> Answer | None:
     if not intent.claim:
         return None
-    return (_number_claim(query, hits, context) or _category_claim(query, hits, context) or claimed_place_differs(query, hits, context))
+    return (_number_claim(query, hits, context) or _category_claim(query, hits, context)
+            or claimed_place_differs(query, hits, context))
 
 
 def _number_claim(query, hits, context) -> Answer | None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ...corpus.vocab import glosses_in, unanswerable_kinds
-from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Indicator, Query, Route, Statement
+from ...schema import Answer, Clause, ClauseKind, Concept, Hit, Query, Route, Statement
 from ...text import clause_sentences, normalize, parse_quantities, quantity_occurs
 from ...text.quantities import digits, mentions
 from ..intent import ASKS_BASE, Intent, asked_bound, asked_unit, unit_family
@@ -82,21 +82,16 @@ class _ClauseMatch:
             s.has_quantity and s.scope_match for s in self.sentences)
 
 
-def _table_row(clause: Clause, context: AnswerContext) -> Indicator | None:
-    document = context.documents.get(clause.doc_id)
-    return next((row for row in document.indicators if row.ref == clause.ref), None) if document else None
-
-
 def _counts_in(clause: Clause, unit: str, context: AnswerContext) -> bool:
     """Whether a clause states a number in the unit family asked (家; 元 for 万元 and 亿元)."""
-    row = _table_row(clause, context)
+    row = context.row(clause.doc_id, clause.ref)
     units = ([row.unit] if row else []) + [q.unit for q in parse_quantities(normalize(clause.text)) if q.unit]
     return any(unit_family(u) == unit for u in units)
 
 
 def _states_base(clause: Clause, context: AnswerContext) -> bool:
     """A table row with a base value (基期值), the value a question about now asks for."""
-    row = _table_row(clause, context) if clause.kind == ClauseKind.INDICATOR else None
+    row = context.row(clause.doc_id, clause.ref) if clause.kind == ClauseKind.INDICATOR else None
     return row is not None and row.base_value is not None
 
 
@@ -342,7 +337,8 @@ class PassageAnswerer:
         chosen = _complementary(matches, weights, intent.source) if matches else []
         unit = asked_unit(query.text) if query.wants_number else ""
         if unit:  # 几家: another document's clause that ties on the words but counts 万元 is no answer
-            chosen = [m for m in chosen if m.clause.doc_id == chosen[0].clause.doc_id or _counts_in(m.clause, unit, context)]
+            chosen = [m for m in chosen
+                      if m.clause.doc_id == chosen[0].clause.doc_id or _counts_in(m.clause, unit, context)]
         if chosen and chosen[0].states_bound:  # ... nor one whose number is bounded the other way (最高 for 最少)
             chosen = [m for m in chosen if m.clause.doc_id == chosen[0].clause.doc_id or not m.states_other_bound]
         lead = ""
@@ -433,10 +429,11 @@ class PassageAnswerer:
         """The top clauses with the concepts each covers; a number question needs a sentence stating it."""
         total = sum(weights.values())
         top = hits[0].score if hits else 1.0
+        bound = asked_bound(query.text) if query.wants_number else ""
         matches = []
         for hit in hits:
             titles = normalize(hit.clause.title).lower()
-            sentences = [self._sentence(query, s, titles, known, weights, total)
+            sentences = [self._sentence(query, s, titles, known, weights, total, bound)
                          for s in clause_sentences(hit.clause)]
             covered = frozenset().union(*(s.covered for s in sentences))
             coverage = _weighted(covered, weights, total, titles, known, body=with_meanings(hit.clause.text))
@@ -445,7 +442,8 @@ class PassageAnswerer:
         return matches
 
     @staticmethod
-    def _sentence(query: Query, sentence: str, titles: str, known, weights, total) -> _Sentence:
+    def _sentence(query: Query, sentence: str, titles: str, known, weights, total, bound: str) -> _Sentence:
+        """`bound`: the bound the question asks for (asked_bound), "" for none."""
         text = normalize(sentence).lower()
         meant = with_meanings(sentence)
         # a sentence that gives the number asked (the year of 什么时候前完成) states it, though a year is no amount
@@ -453,7 +451,6 @@ class PassageAnswerer:
         gives_detail = bool(given) and all(m and re.search(r"\d", m.group()) for m in given)
         covered = frozenset(c.word for c in known if matches_concept(c, meant) or matches_concept(c, titles))
         subject_text = _RATIO_BASE.sub("占比重", titles + text)
-        bound = asked_bound(query.text) if query.wants_number else ""
         bounds = {m.bound for m in mentions(sentence) if m.bound} if bound else set()
         return _Sentence(
             text=sentence,

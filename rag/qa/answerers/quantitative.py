@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 
 from ...facts import Bound, Fact, Role
-from ...facts.lookup import NAMED_RUN
+from ...facts.lookup import NAMED_RUN, targets_by_sentence
 from ...schema import Answer, Hit, Query, Route, Statement
 from ...text import normalize, parse_quantities, shared_run
 from ..intent import ASKS_BASE, Comparison, Intent, Operation, Order, asked_unit, unit_family
@@ -156,7 +156,8 @@ def base_and_target(group: list[Fact]) -> tuple[Fact | None, Fact | None]:
 def _changes(query, intent, hits, context, pairs: list[tuple[Fact, Fact]]) -> Answer:
     statements, facts, bounded = [], [], []
     for base, target in pairs:
-        results = [_change(replace(intent, operation=op), base, target) for op in intent.operations or (intent.operation,)]
+        results = [_change(replace(intent, operation=op), base, target)
+                   for op in intent.operations or (intent.operation,)]
         statements += [fact_statement(base), fact_statement(target)]
         statements += [Statement(f"计算：{result}", target.ref) for result in results]
         facts += [base, target]
@@ -213,7 +214,7 @@ def _sum(query, hits, context, facts: list[Fact]) -> Answer | None:
     """Several numbers one sentence lists (2000家基础级、800家先进级…), else one target per thing named."""
     family = comparable_targets(query, Intent(), context) if _names_category(query, context) else []
     targets = family or targets_of(facts)
-    group = max(_targets_by_sentence(family or facts), key=len, default=[])
+    group = max(targets_by_sentence(family or facts), key=len, default=[])
     question = normalize(query.text)
     named = _distinguished_in(group, question)
     if len(named) >= 2:  # 先进级和卓越级一共: only those the question names of the sentence's numbers
@@ -300,8 +301,8 @@ def answer_ranking(query: Query, intent: Intent, hits: list[Hit], context: Answe
     statements = [Statement(f"{item_name(context, f)}：{f.quantity}", f.ref) for f in family[:MAX_RANKED]]
     if runner_up and len(family) >= 2 and family[0].unit == family[1].unit:  # 最高的跟第二名差多少
         high, low = sorted(family[:2], key=lambda f: f.value, reverse=True)
-        statements = statements[:2] + [Statement(f"计算：{high.value_text}－{low.value_text}＝"
-                                                 f"{number(high.value - low.value)}{_unit_of_difference(high.unit)}", family[0].ref)]
+        difference = f"{number(high.value - low.value)}{_unit_of_difference(high.unit)}"
+        statements = statements[:2] + [Statement(f"计算：{high.value_text}－{low.value_text}＝{difference}", family[0].ref)]
     values = "基期值" if family[0].role == Role.BASE else "目标"
     return answer_from(query, hits, context, family, statements, f"按规划所列{values}，{words}（共{len(family)}项）：")
 
@@ -384,20 +385,11 @@ def comparable_targets(query: Query, intent: Intent, context: AnswerContext) -> 
     return targets_of(max(groups.values(), key=len)) if groups else []
 
 
-def _targets_by_sentence(facts: list[Fact]) -> list[list[Fact]]:
-    """The targets grouped by the sentence that states them."""
-    spans: dict[tuple[str, str, str], list[Fact]] = {}
-    for fact in facts:
-        if fact.role == Role.TARGET:
-            spans.setdefault((fact.doc_id, fact.ref, fact.span), []).append(fact)
-    return list(spans.values())
-
-
 def _named_sentence_group(question: str, context: AnswerContext) -> list[Fact]:
     """The targets one sentence states of things the question names by what they all are (智能工厂那几级:
     2000家基础级、800家先进级、50家卓越级智能工厂)."""
-    named = [group for group in _targets_by_sentence(context.facts.plan.facts) if len({f.unit for f in group}) == 1
-             and len(_common_ending([f.subject for f in group])) >= 2 and _names_common_part(group, question)]
+    named = [group for group in context.facts.counting_sentences
+             if len(_common_ending([f.subject for f in group])) >= 2 and _names_common_part(group, question)]
     return max(named, key=len) if named else []
 
 

@@ -12,7 +12,7 @@ from difflib import SequenceMatcher
 from ...facts import Item, Role
 from ...facts.lookup import stems
 from ...schema import Answer, Hit, Query
-from ...text import clause_sentences, normalize, parse_quantities
+from ...text import clause_sentences, normalize, parse_quantities, quoted_terms
 from ...text.numerals import numeral_value
 from ...text.quantities import digits
 from ..intent import Intent
@@ -23,7 +23,6 @@ from .extractive import CANDIDATE_CLAUSES, matches_concept, most_specific
 _VAGUE_COUNT = re.compile(r"(?:一大?批|若干|一系列|一些)([^，。；：]{1,20})")
 _COUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]|年)")  # a figure, not a year
 MIN_RUN = 4  # characters of the question a sentence must write to name what it asks in the same words
-_QUOTED = re.compile(r"[“\"]([^”\"]{2,8})[”\"]")
 _ASKS_PARTS = re.compile(r"哪|什么|啥|指的?是|意思|分别|包括|具体")
 # a figure asked for, not the target whatever it is (目标是什么)
 _ASKS_FIGURE = re.compile(r"百分之(?:几|多少)|(?:几|多少)个?百分点|具体(?:的)?(?:数字|数值|比例)|具体[^，。？?]{0,6}多少")
@@ -53,8 +52,7 @@ def answer_unfigured_row(query: Query, intent: Intent, hits: list[Hit], context:
         return None
     topic = most_specific([c for c in query.key_concepts if c.salient], context)  # 能耗, not 规上
     for hit in hits[:CANDIDATE_CLAUSES]:
-        document = context.documents.get(hit.clause.doc_id)
-        row = next((r for r in document.indicators if r.ref == hit.clause.ref), None) if document else None
+        row = context.row(hit.clause.doc_id, hit.clause.ref)
         if row is None or topic is None or not matches_concept(topic, normalize(row.name).lower()):
             continue
         if any(ch.isdigit() for ch in row.target_value + (row.base_value or "")):
@@ -163,7 +161,7 @@ def answer_unexplained_label(query: Query, intent: Intent, hits: list[Hit], cont
     many stands with it anywhere in the document (生产、生活、生态“三生融合”)."""
     if query.wants_number or not _ASKS_PARTS.search(query.text):
         return None
-    for label in _QUOTED.findall(normalize(query.text)):
+    for label in quoted_terms(normalize(query.text)):
         count = _label_count(label)
         documents = {h.clause.doc_id for h in hits}
         using = [c for doc_id in documents for c in context.documents[doc_id].clauses if f"“{label}”" in c.text]
